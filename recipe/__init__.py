@@ -1,0 +1,16 @@
+"""The pysam-s3 recipe: how the wheel is made, one module per step.
+
+    lock        sources.lock.toml: every pinned source
+    options     [tool.pysam-s3] in pyproject.toml: the recipe's typed options
+    fetch       download by a pinned route, verify sha256, unpack into vendor/
+    patches     apply patches/<source>/series to the unpacked trees
+    htslib      configure and build htslib into a staging prefix
+    features    the feature gate: hts_feature_string() must list what we need
+    pysam_build build pysam's extensions against that htslib (external mode)
+    stage       assemble the wheel's contents: pysam, libhts, build info
+    wheel       the PEP 517 build for one interpreter, then repair and verify
+    repair      auditwheel repair into dist/
+    verify      install the wheel into a fresh venv and check what it reports
+
+`python -m recipe --help` lists the commands; `make wheel` runs them all.
+"""

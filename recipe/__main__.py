@@ -1,0 +1,56 @@
+"""python -m recipe COMMAND: the steps of the pysam-s3 build, one at a time or all at once."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import RecipeError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m recipe", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("fetch", help="download, verify and unpack+patch sources (default: all in use)")
+    p.add_argument("names", nargs="*")
+    sub.add_parser("native", help="fetch, build htslib into build/native/, run the feature gate")
+    p = sub.add_parser("stage", help="build pysam for one interpreter and stage the wheel's contents")
+    p.add_argument("--python", required=True)
+    p.add_argument("--dest", required=True, type=Path)
+    p = sub.add_parser("wheel", help="everything: build, pack, repair into dist/, verify")
+    p.add_argument("--python", action="append", default=[],
+                   help="interpreter(s) to build for (repeatable; default: this one)")
+    p = sub.add_parser("version", help="print the wheel version the current pins give")
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "fetch":
+            from . import buildinfo, fetch, lock, options
+            lk, opts = lock.load(), options.load()
+            for name in args.names or buildinfo.sources_used(lk, opts):
+                fetch.prepare(lk, name)
+        elif args.command == "native":
+            from . import stage
+            stage.native()
+        elif args.command == "stage":
+            from . import stage
+            stage.stage(args.dest, args.python)
+        elif args.command == "wheel":
+            from . import wheel
+            for python in args.python or [sys.executable]:
+                wheel.build(python)
+        elif args.command == "version":
+            from . import buildinfo, lock, options
+            print(buildinfo.wheel_version(lock.load(), options.load()))
+    except RecipeError as e:
+        print(f"\nerror: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

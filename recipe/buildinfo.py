@@ -1,0 +1,70 @@
+"""The build info shipped in the wheel as pysam_s3/_build_info.json.
+
+Everything a user (or `python -m pysam_s3`) needs to know what this wheel is
+made of: versions, htslib's features, every pin with its sha256, the patches
+applied, the compiler and flags. No timestamps and no absolute paths (the
+wheel is reproducible), and nothing from the environment (no secrets).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from . import patches, paths
+from .htslib import Htslib
+from .lock import Lock
+from .options import Options
+from .toolchain import Toolchain
+
+
+def _relative(text: str) -> str:
+    return text.replace(str(paths.ROOT) + "/", "").replace(str(paths.ROOT), ".")
+
+
+def sources_used(lock: Lock, options: Options) -> list[str]:
+    names = []
+    for root in ("pysam", options.htslib_source):
+        names += [s.name for s in lock.closure(root) if s.name not in names]
+    return names
+
+
+def collect(lock: Lock, options: Options, htslib: Htslib, toolchain: Toolchain,
+            python_tag: str, version: str) -> dict:
+    pins = []
+    for name in sources_used(lock, options):
+        s = lock[name]
+        pin = {"name": s.name, "version": s.version, "license": s.license}
+        if s.is_archive:
+            pin.update(file=s.file, sha256=s.sha256, routes=[r.describe() for r in s.get])
+        else:
+            pin.update(inside=s.from_, subdir=s.subdir)
+        pins.append(pin)
+    applied = []
+    for name in sources_used(lock, options):
+        for p in patches.series(name):
+            applied.append({"source": name, "file": p.path.name, "purpose": p.purpose,
+                            "sha256": hashlib.sha256(p.path.read_bytes()).hexdigest()})
+    return {
+        "version": version,
+        "pysam_version": lock["pysam"].version,
+        "htslib_version": htslib.version,
+        "htslib_source": htslib.source,
+        "htslib_features": htslib.features,
+        "htslib_configure_options": [_relative(a) for a in htslib.configure_args if not a.startswith("--prefix=")],
+        "build_revision": options.build_revision,
+        "python_tag": python_tag,
+        "pins": pins,
+        "patches": applied,
+        "compiler": {k: _relative(v) for k, v in toolchain.describe().items()},
+    }
+
+
+def local_label(htslib_version: str, build_revision: int) -> str:
+    """'htslib1.24.s3r1': PEP 440 local label naming the htslib pin and our build revision."""
+    hv = re.sub(r"[^a-z0-9]+", ".", htslib_version.lower()).strip(".")
+    return f"htslib{hv}.s3r{build_revision}"
+
+
+def wheel_version(lock: Lock, options: Options) -> str:
+    return f"{lock['pysam'].version}+{local_label(lock[options.htslib_source].version, options.build_revision)}"

@@ -1,0 +1,55 @@
+"""The feature gate: the built libhts must report every required feature.
+
+htslib's configure can quietly leave things out (no libcurl headers found,
+S3 disabled, ...). We ask the built library itself, through
+hts_feature_string(), and stop the build naming whatever is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from .errors import RecipeError
+
+_QUERY = r"""
+import ctypes, json, sys
+lib = ctypes.CDLL(sys.argv[1])
+for f in ("hts_version", "hts_feature_string"):
+    getattr(lib, f).restype = ctypes.c_char_p
+print(json.dumps({"version": lib.hts_version().decode(), "features": lib.hts_feature_string().decode()}))
+"""
+
+
+def query(libhts: Path) -> dict[str, str]:
+    """{'version': '1.24', 'features': 'build=configure libcurl=yes ...'} of a built libhts."""
+    proc = subprocess.run([sys.executable, "-c", _QUERY, str(libhts)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RecipeError(f"cannot load {libhts} to read its features:\n{proc.stderr.strip()}")
+    return json.loads(proc.stdout)
+
+
+def parse(feature_string: str) -> dict[str, str]:
+    return dict(item.split("=", 1) for item in feature_string.split() if "=" in item)
+
+
+def missing(feature_string: str, required: tuple[str, ...]) -> list[str]:
+    have = parse(feature_string)
+    return [name for name in required if have.get(name) != "yes"]
+
+
+def gate(libhts: Path, required: tuple[str, ...], hint: str = "") -> dict[str, str]:
+    info = query(libhts)
+    lacking = missing(info["features"], required)
+    if lacking:
+        have = parse(info["features"])
+        detail = ", ".join(f"{name}={have.get(name, 'absent')}" for name in lacking)
+        raise RecipeError(
+            f"feature gate: {libhts} (htslib {info['version']}) lacks {detail}.\n"
+            f"It reports: {info['features']}\n"
+            f"Required ([tool.pysam-s3] required-features): {' '.join(f'{n}=yes' for n in required)}"
+            + (f"\n{hint}" if hint else "")
+        )
+    return info

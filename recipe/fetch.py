@@ -1,0 +1,204 @@
+"""Fetch and verify: obtain each pinned archive, check its sha256, unpack it.
+
+An archive is looked for in build/downloads/ first, then obtained by its
+routes in the lock's order. A route that cannot be reached is skipped (and
+reported); bytes that do not match the pinned sha256 stop the build at once,
+naming the file, the expected and the actual hash. Unpacked trees go to
+vendor/<name>/src/, followed by that source's patch series.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html.parser
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path, PurePosixPath
+
+from . import patches, paths, steps
+from .errors import RecipeError
+from .lock import Lock, Route, Source
+
+TIMEOUT = 60  # seconds per network read
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def verify(src: Source, path: Path, route: str) -> None:
+    actual = sha256_of(path)
+    if actual != src.sha256:
+        rejected = paths.DOWNLOADS / "rejected"
+        rejected.mkdir(parents=True, exist_ok=True)
+        kept = rejected / path.name
+        shutil.move(str(path), kept)
+        raise RecipeError(
+            f"sha256 mismatch for {src.file} (source '{src.name}' {src.version}, from {route}):\n"
+            f"    expected {src.sha256}\n"
+            f"    actual   {actual}\n"
+            f"The file was not used; it is kept at {kept} for inspection. "
+            f"If the new bytes are legitimate, update sha256 in {paths.LOCK.name} deliberately."
+        )
+
+
+# --- routes ---------------------------------------------------------------
+
+def _download(url: str, dest: Path) -> None:
+    req = urllib.request.Request(url, headers={"User-Agent": "pysam-s3-recipe"})
+    with urllib.request.urlopen(req, timeout=TIMEOUT) as resp, open(dest, "wb") as out:
+        shutil.copyfileobj(resp, out)
+
+
+class _Links(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self.hrefs += [v for k, v in attrs if k == "href" and v]
+
+
+def _pypi_url(project: str, filename: str) -> str:
+    """The download URL of `filename` in the PyPI simple index pip is configured with."""
+    index = os.environ.get("PIP_INDEX_URL", "https://pypi.org/simple").rstrip("/")
+    page = f"{index}/{project}/"
+    req = urllib.request.Request(page, headers={"Accept": "text/html", "User-Agent": "pysam-s3-recipe"})
+    with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:
+        parser = _Links()
+        parser.feed(resp.read().decode("utf-8", "replace"))
+    for href in parser.hrefs:
+        url = urllib.parse.urljoin(page, href)
+        if PurePosixPath(urllib.parse.urlparse(url).path).name == filename:
+            return url.split("#", 1)[0]
+    raise FileNotFoundError(f"{filename} is not listed at {page}")
+
+
+def _debian(route: Route, dest: Path) -> None:
+    """apt-get source --download-only through a private deb-src list (the system's apt config is untouched)."""
+    d = dict(route.debian)
+    apt_dir = paths.BUILD / "apt" / d["suite"]
+    for sub in ("parts", "lists/partial", "cache/archives/partial"):
+        (apt_dir / sub).mkdir(parents=True, exist_ok=True)
+    (apt_dir / "parts" / "deb-src.sources").write_text(
+        "Types: deb-src\nURIs: http://deb.debian.org/debian\n"
+        f"Suites: {d['suite']}\nComponents: main\n"
+        "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n"
+    )
+    opts = [f"-oDir::Etc::SourceList=/dev/null", f"-oDir::Etc::SourceParts={apt_dir}/parts",
+            f"-oDir::State::Lists={apt_dir}/lists", f"-oDir::Cache={apt_dir}/cache", "-qq"]
+    log = steps.log_path("fetch")
+    steps.run(["apt-get", *opts, "update"], log=log, what=f"apt-get update for Debian {d['suite']}")
+    with tempfile.TemporaryDirectory(dir=paths.DOWNLOADS) as tmp:
+        steps.run(["apt-get", *opts, "source", "--download-only", f"{d['package']}={d['version']}"],
+                  cwd=Path(tmp), log=log, what=f"apt-get source {d['package']}={d['version']}")
+        got = Path(tmp) / d["file"]
+        if not got.exists():
+            raise FileNotFoundError(f"apt-get source did not deliver {d['file']}")
+        shutil.move(str(got), dest)
+
+
+def _obtain(src: Source, route: Route, dest: Path) -> None:
+    if route.kind == "url":
+        _download(route.url, dest)
+    elif route.kind == "pypi":
+        _download(_pypi_url(route.pypi, src.file), dest)
+    else:
+        _debian(route, dest)
+
+
+def download(src: Source) -> Path:
+    """The verified archive of `src` under build/downloads/, fetched if needed."""
+    paths.DOWNLOADS.mkdir(parents=True, exist_ok=True)
+    archive = paths.DOWNLOADS / src.file
+    if archive.exists():
+        verify(src, archive, f"the download cache ({archive})")
+        return archive
+    failures = []
+    for route in src.get:
+        part = archive.with_name(archive.name + ".part")
+        part.unlink(missing_ok=True)
+        try:
+            steps.say(f"    fetching {src.file} from {route.describe()}")
+            _obtain(src, route, part)
+        except (OSError, urllib.error.URLError, RecipeError, subprocess.SubprocessError) as e:
+            part.unlink(missing_ok=True)
+            failures.append(f"  - {route.describe()}: {e}")
+            continue
+        verify(src, part, route.describe())
+        part.rename(archive)
+        return archive
+    raise RecipeError(
+        f"could not obtain {src.file} (source '{src.name}' {src.version}); every route failed:\n"
+        + "\n".join(failures)
+        + f"\nPut the file in {paths.DOWNLOADS}/ by other means to build offline (it is verified by sha256)."
+    )
+
+
+# --- unpacking ------------------------------------------------------------
+
+def _extract(archive: Path, dest: Path, strip: int, subdir: str = "") -> None:
+    """Unpack `archive` into `dest`, dropping `strip` leading components and keeping only `subdir`."""
+    prefix = PurePosixPath(subdir).parts if subdir else ()
+    with tarfile.open(archive) as tar:
+        members = []
+        for m in tar.getmembers():
+            parts = PurePosixPath(m.name).parts[strip:]
+            if prefix:
+                if parts[: len(prefix)] != prefix:
+                    continue
+                parts = parts[len(prefix):]
+            if not parts:
+                continue
+            m.name = str(PurePosixPath(*parts))
+            members.append(m)
+        if not members:
+            raise RecipeError(f"{archive.name}: nothing to unpack under {subdir or 'its top folder'}")
+        kwargs = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+        tar.extractall(dest, members=members, **kwargs)
+
+
+def _archive_of(lock: Lock, src: Source) -> tuple[Path, Source, str]:
+    """The archive a source is unpacked from, the archive's entry, and the subfolder to keep."""
+    if src.is_archive:
+        return download(src), src, ""
+    parent = lock[src.from_]
+    archive, root, subdir = _archive_of(lock, parent)
+    return archive, root, str(PurePosixPath(subdir, src.subdir)) if subdir else src.subdir
+
+
+def prepare(lock: Lock, name: str) -> Path:
+    """Download, verify, unpack and patch source `name`; returns its tree."""
+    src = lock[name]
+    tree = paths.source_tree(name)
+    archive, root, subdir = _archive_of(lock, src)
+    overlays = [(ov, prepare(lock, ov.source)) for ov in src.overlay]
+    series = patches.series_dir(name)
+    fp = steps.fingerprint(src, root.sha256, subdir, series, [str(o) for o, _ in overlays])
+    if steps.is_current(f"source-{name}", fp, [tree]):
+        return tree
+    with steps.step(f"unpack {name} {src.version} into {tree.relative_to(paths.ROOT)}"):
+        if tree.exists():
+            shutil.rmtree(tree)
+        tree.mkdir(parents=True)
+        _extract(archive, tree, root.strip_components, subdir)
+        for ov, ov_tree in overlays:
+            target = tree / ov.into
+            if target.exists():
+                shutil.rmtree(target)
+            shutil.copytree(ov_tree, target, symlinks=True)
+        patches.apply_series(name, tree)
+    steps.record(f"source-{name}", fp)
+    return tree

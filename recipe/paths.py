@@ -1,0 +1,28 @@
+"""Every path the recipe reads or writes, in one place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYPROJECT = ROOT / "pyproject.toml"
+LOCK = ROOT / "sources.lock.toml"
+PATCHES = ROOT / "patches"
+VENDOR = ROOT / "vendor"
+RUNTIME_PACKAGE = ROOT / "src" / "pysam_s3"
+REQUIREMENTS = ROOT / "requirements"
+
+BUILD = ROOT / "build"
+DOWNLOADS = BUILD / "downloads"
+LOGS = BUILD / "logs"
+STAMPS = BUILD / "stamps"
+NATIVE = BUILD / "native"
+PYSAM_BUILDS = BUILD / "pysam"
+VENVS = BUILD / "venvs"
+WHEELHOUSE = BUILD / "wheelhouse"
+DIST = ROOT / "dist"
+
+
+def source_tree(name: str) -> Path:
+    """Where a source is unpacked (git-ignored; vendor/<name>/ itself holds pin notes)."""
+    return VENDOR / name / "src"

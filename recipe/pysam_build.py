@@ -1,0 +1,71 @@
+"""Build pysam's extension modules for one interpreter, against our htslib.
+
+pysam's setup.py is driven in external mode (HTSLIB_MODE=external with
+HTSLIB_LIBRARY_DIR/HTSLIB_INCLUDE_DIR): it then links every extension to our
+libhts and never configures its bundled htslib, so its quiet fallback to
+--disable-libcurl cannot happen, and CIBUILDWHEEL (which would switch it to
+dlopen()ing libcurl) is never passed through. The build runs setuptools'
+PEP 517 hook in a per-interpreter copy of the patched tree; we keep the
+resulting pysam/ package folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import zipfile
+from pathlib import Path
+
+from . import fetch, paths, steps
+from .errors import RecipeError
+from .htslib import Htslib
+from .lock import Lock
+from .toolchain import Toolchain
+
+_BUILD_WHEEL = (
+    "import sys; from setuptools import build_meta as b; "
+    "print(b.__legacy__.build_wheel(sys.argv[1]))"
+)
+
+
+def build(lock: Lock, htslib: Htslib, toolchain: Toolchain, python: str) -> Path:
+    """Returns the folder holding the built `pysam` package for `python`."""
+    tag = steps.python_tag(python)
+    tree = fetch.prepare(lock, "pysam")
+    base = paths.PYSAM_BUILDS / f"{tag}-{toolchain.name}"
+    work, out = base / "src", base / "out"
+    fp = steps.fingerprint("pysam", lock["pysam"], steps.fingerprint(tree), toolchain.describe(),
+                           htslib.version, htslib.features, str(htslib.prefix),
+                           steps.fingerprint(htslib.shared_library), python)
+    if steps.is_current(f"pysam-{tag}-{toolchain.name}", fp, [out / "pysam" / "__init__.py"]):
+        return out
+
+    log = steps.log_path(f"pysam-{tag}-{toolchain.name}")
+    log.write_text("")
+    with steps.step(f"build pysam {lock['pysam'].version} extensions for {tag} (log: {log})"):
+        for d in (work, out):
+            if d.exists():
+                shutil.rmtree(d)
+        shutil.copytree(tree, work, symlinks=True)
+        wheels = base / "wheel"
+        shutil.rmtree(wheels, ignore_errors=True)
+        env = steps.clean_env({
+            **toolchain.env(),
+            # $ORIGIN: the extensions find libhts.so.3 next to themselves in the wheel.
+            "LDFLAGS": " ".join([*toolchain.ldflags, "-Wl,-rpath,$ORIGIN"]),
+            "HTSLIB_MODE": "external",
+            "HTSLIB_LIBRARY_DIR": str(htslib.libdir),
+            "HTSLIB_INCLUDE_DIR": str(htslib.includedir),
+        })
+        steps.run([python, "-c", _BUILD_WHEEL, wheels], cwd=work, env=env, log=log,
+                  what=f"pysam build for {tag}")
+        built = sorted(wheels.glob("pysam-*.whl"))
+        if len(built) != 1:
+            raise RecipeError(f"pysam's build left {len(built)} wheels in {wheels}; expected one (log: {log})")
+        with zipfile.ZipFile(built[0]) as zf:
+            members = [m for m in zf.namelist() if m.startswith("pysam/")]
+            zf.extractall(out, members=members)
+        for member in out.rglob("*.so"):
+            os.chmod(member, 0o755)
+    steps.record(f"pysam-{tag}-{toolchain.name}", fp)
+    return out

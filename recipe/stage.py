@@ -1,0 +1,61 @@
+"""Assemble what goes into the wheel, for one interpreter, in a staging folder.
+
+    stage/pysam/                 pysam as its own build produced it
+    stage/pysam/libhts.so.3      our htslib; the extensions find it by $ORIGIN
+    stage/pysam/include/htslib/  htslib's headers, where stock pysam has them
+    stage/pysam/config.py        htslib's configuration, as stock pysam reports it
+    stage/pysam_s3/_build_info.json
+
+CMakeLists.txt calls this (through `python -m recipe stage`) and installs the
+folder into the wheel; our own pysam_s3 package comes from src/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+from . import buildinfo, htslib as htslib_step, lock as lock_mod, options as options_mod
+from . import pysam_build, steps, toolchain as toolchain_mod
+from .htslib import Htslib
+
+# The keys stock pysam's setup.py copies from htslib's config.h into pysam/config.py.
+CONFIG_KEYS = ("ENABLE_GCS", "ENABLE_PLUGINS", "ENABLE_S3", "HAVE_COMMONCRYPTO", "HAVE_HMAC",
+               "HAVE_LIBBZ2", "HAVE_LIBCURL", "HAVE_LIBDEFLATE", "HAVE_LIBLZMA", "HAVE_MMAP")
+
+
+def pysam_config(htslib: Htslib) -> str:
+    defined = dict(re.findall(r"^#define (\S+)\s+(\S+)", htslib.config_h.read_text(), re.M))
+    lines = ['# Written by pysam-s3: libhts is our own build, shipped as pysam/libhts.so.3',
+             'HTSLIB = "external"']
+    lines += [f"{key} = {defined.get(key, 0)}" for key in CONFIG_KEYS]
+    return "\n".join(lines) + "\n"
+
+
+def native(jobs: int | None = None):
+    """The interpreter-independent part: sources and htslib. Returns (lock, options, toolchain, htslib)."""
+    lock, options = lock_mod.load(), options_mod.load()
+    toolchain = toolchain_mod.host_gcc(prefix_map=str(steps.paths.ROOT))
+    jobs = jobs or os.cpu_count() or 2
+    return lock, options, toolchain, htslib_step.build(lock, options, toolchain, jobs)
+
+
+def stage(dest: Path, python: str) -> Path:
+    lock, options, toolchain, htslib = native()
+    built = pysam_build.build(lock, htslib, toolchain, python)
+    with steps.step(f"stage the wheel's contents in {dest}"):
+        if dest.exists():
+            shutil.rmtree(dest)
+        shutil.copytree(built / "pysam", dest / "pysam", symlinks=False)
+        shutil.copy2(htslib.shared_library, dest / "pysam" / "libhts.so.3")
+        include = dest / "pysam" / "include" / "htslib"
+        shutil.copytree(htslib.includedir / "htslib", include / "htslib", dirs_exist_ok=True)
+        (dest / "pysam" / "config.py").write_text(pysam_config(htslib))
+        info = buildinfo.collect(lock, options, htslib, toolchain, steps.python_tag(python),
+                                 buildinfo.wheel_version(lock, options))
+        (dest / "pysam_s3").mkdir(parents=True, exist_ok=True)
+        (dest / "pysam_s3" / "_build_info.json").write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
+    return dest

@@ -1,0 +1,128 @@
+"""Running the recipe's steps: progress lines, timings, full logs, fingerprints.
+
+Every step prints what it is doing and how long it took. Commands write their
+whole output to build/logs/<step>.log; when one fails the error names the
+command, the log, and shows its last lines. A step whose inputs (fingerprint)
+and outputs are unchanged is skipped, which keeps a no-op rebuild fast.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shlex
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+
+from . import paths
+from .errors import RecipeError
+
+# Variables the recipe passes through to the compilers and build scripts it
+# runs. Everything else (CFLAGS, CC, HTSLIB_*, CIBUILDWHEEL, ...) is dropped so
+# that what gets built depends on pyproject.toml and the lock, not on the shell.
+PASSTHROUGH = ("PATH", "HOME", "TMPDIR", "TERM", "SOURCE_DATE_EPOCH",
+               "http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
+               "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_CONFIG_FILE",
+               "ZIG_GLOBAL_CACHE_DIR", "ZIG_LOCAL_CACHE_DIR")
+
+
+def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    env = {k: os.environ[k] for k in PASSTHROUGH if k in os.environ}
+    env.update(LC_ALL="C", LANG="C")
+    env.update(extra or {})
+    return env
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+@contextlib.contextmanager
+def step(title: str) -> Iterator[None]:
+    say(f"==> {title}")
+    start = time.monotonic()
+    try:
+        yield
+    except RecipeError:
+        say(f"    FAILED after {time.monotonic() - start:.1f} s")
+        raise
+    say(f"    done in {time.monotonic() - start:.1f} s")
+
+
+def log_path(name: str) -> Path:
+    paths.LOGS.mkdir(parents=True, exist_ok=True)
+    return paths.LOGS / f"{name}.log"
+
+
+def _tail(path: Path, lines: int = 25) -> str:
+    try:
+        text = path.read_text(errors="replace").splitlines()
+    except OSError:
+        return ""
+    return "\n".join("    | " + line for line in text[-lines:])
+
+
+def run(cmd: list[str | os.PathLike], *, log: Path, cwd: Path | None = None,
+        env: Mapping[str, str] | None = None, what: str = "") -> None:
+    """Run a command, appending its output to `log`; raise RecipeError on failure."""
+    argv = [str(c) for c in cmd]
+    with open(log, "a") as out:
+        out.write(f"\n$ cd {cwd or os.getcwd()} && {shlex.join(argv)}\n")
+        out.flush()
+        try:
+            proc = subprocess.run(argv, cwd=cwd, env=dict(env) if env is not None else clean_env(),
+                                  stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        except FileNotFoundError as e:
+            raise RecipeError(f"{what or 'a build step'}: cannot run {argv[0]!r}: {e.strerror}") from None
+    if proc.returncode != 0:
+        raise RecipeError(
+            f"{what or 'a build step'} failed: `{shlex.join(argv)}` exited with {proc.returncode}"
+            f" (in {cwd or os.getcwd()}).\nFull log: {log}\nLast lines:\n{_tail(log)}"
+        )
+
+
+def output(cmd: list[str | os.PathLike], **kw) -> str:
+    """Run a short query command and return its stdout (no log file)."""
+    return subprocess.run([str(c) for c in cmd], check=True, capture_output=True, text=True, **kw).stdout
+
+
+# --- fingerprints ---------------------------------------------------------
+
+def fingerprint(*parts: object) -> str:
+    """A stable hash of the inputs of a step (strings, paths' contents, dicts...)."""
+    h = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, Path):
+            files = sorted(p for p in part.rglob("*") if p.is_file()) if part.is_dir() else [part]
+            for f in files:
+                h.update(str(f.relative_to(paths.ROOT) if f.is_relative_to(paths.ROOT) else f).encode())
+                h.update(f.read_bytes() if f.exists() else b"<missing>")
+        else:
+            h.update(json.dumps(part, sort_keys=True, default=str).encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def is_current(name: str, fp: str, outputs: Iterable[Path] = ()) -> bool:
+    stamp = paths.STAMPS / f"{name}.stamp"
+    return (stamp.exists() and stamp.read_text().strip() == fp
+            and all(Path(o).exists() for o in outputs))
+
+
+def record(name: str, fp: str) -> None:
+    paths.STAMPS.mkdir(parents=True, exist_ok=True)
+    (paths.STAMPS / f"{name}.stamp").write_text(fp + "\n")
+
+
+def forget(name: str) -> None:
+    (paths.STAMPS / f"{name}.stamp").unlink(missing_ok=True)
+
+
+def python_tag(python: str | os.PathLike = sys.executable) -> str:
+    """'cp311' for the given interpreter."""
+    return output([python, "-c", "import sys; print(f'cp{sys.version_info[0]}{sys.version_info[1]}')"]).strip()

@@ -1,0 +1,36 @@
+"""Virtual environments the recipe creates: one build environment per
+interpreter (pinned tools from requirements/build.txt), and throwaway venvs in
+which a finished wheel is installed and checked."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from . import paths, steps
+
+
+def build_env(python: str) -> Path:
+    """build/venvs/build-cpXY with requirements/build.txt installed; returns its python."""
+    tag = steps.python_tag(python)
+    venv = paths.VENVS / f"build-{tag}"
+    req = paths.REQUIREMENTS / "build.txt"
+    fp = steps.fingerprint(req, python, steps.output([python, "-c", "import sys; print(sys.version)"]))
+    exe = venv / "bin" / "python"
+    if steps.is_current(f"venv-build-{tag}", fp, [exe]):
+        return exe
+    log = steps.log_path(f"venv-build-{tag}")
+    log.write_text("")
+    with steps.step(f"create the {tag} build environment (log: {log})"):
+        fresh(python, venv, log)
+        steps.run([exe, "-m", "pip", "install", "--disable-pip-version-check", "-r", req], log=log,
+                  what=f"installing {req.name} into {venv}")
+    steps.record(f"venv-build-{tag}", fp)
+    return exe
+
+
+def fresh(python: str, venv: Path, log: Path) -> Path:
+    if venv.exists():
+        shutil.rmtree(venv)
+    steps.run([python, "-m", "venv", venv], log=log, what=f"creating venv {venv}")
+    return venv / "bin" / "python"

@@ -1,0 +1,50 @@
+"""Install a finished wheel into a fresh venv and check what it reports:
+the pinned versions, the required htslib features, and that pysam's htslib
+is the one inside the wheel."""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from pathlib import Path
+
+from . import features, paths, steps
+from .errors import RecipeError
+from .lock import Lock
+from .options import Options
+from . import buildinfo
+
+
+def verify(wheel: Path, python: str, lock: Lock, options: Options) -> dict:
+    tag = re.search(r"-(cp\d+)-", wheel.name).group(1)
+    venv = paths.VENVS / f"verify-{tag}"
+    log = steps.log_path(f"verify-{tag}")
+    log.write_text("")
+    with steps.step(f"install {wheel.name} into a fresh venv and check it (log: {log})"):
+        from .venvs import fresh
+        exe = fresh(python, venv, log)
+        steps.run([exe, "-m", "pip", "install", "--no-deps", "--no-index", "--disable-pip-version-check",
+                   wheel], log=log, what="pip install of the wheel")
+        with tempfile.TemporaryDirectory() as cwd:  # away from the source tree
+            report = json.loads(steps.output([exe, "-m", "pysam_s3", "--json"], cwd=cwd,
+                                             env=steps.clean_env()))
+        expected = buildinfo.wheel_version(lock, options)
+        problems = []
+        if report["version"] != expected:
+            problems.append(f"version {report['version']} != {expected}")
+        if report["pysam"]["version"] != lock["pysam"].version:
+            problems.append(f"pysam {report['pysam']['version']} != {lock['pysam'].version}")
+        live = report["htslib"]
+        if live["version"] != lock[options.htslib_source].version:
+            problems.append(f"htslib {live['version']} != {lock[options.htslib_source].version}")
+        lacking = features.missing(live["features"], options.required_features)
+        if lacking:
+            problems.append(f"htslib lacks {', '.join(lacking)} ({live['features']})")
+        if not live["library"].startswith(str(venv)):
+            problems.append(f"pysam loaded htslib from {live['library']}, not from the wheel")
+        if problems:
+            raise RecipeError(f"{wheel.name} installed in {venv} is not what was built:\n  - "
+                              + "\n  - ".join(problems))
+        steps.say(f"    {report['version']}: htslib {live['version']} {live['features']}")
+    return report

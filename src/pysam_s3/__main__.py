@@ -1,0 +1,54 @@
+"""python -m pysam_s3 [--version | --json]: report what this pysam wheel is made of."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from . import build_info, htslib_runtime
+
+
+def report() -> dict:
+    import pysam
+
+    info = build_info()
+    return {
+        "version": info["version"],
+        "pysam": {"version": pysam.__version__, "location": pysam.__file__},
+        "htslib": htslib_runtime(),
+        "build": info,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pysam_s3", description=__doc__)
+    parser.add_argument("--version", action="store_true", help="print the wheel's version line and exit")
+    parser.add_argument("--json", action="store_true", help="print the whole report as JSON")
+    args = parser.parse_args(argv)
+    data = report()
+    if args.json:
+        json.dump(data, sys.stdout, indent=2, sort_keys=True)
+        print()
+        return 0
+    b, h = data["build"], data["htslib"]
+    print(f"pysam {data['version']} (pysam-s3 build revision {b['build_revision']}, {b['python_tag']})")
+    print(f"htslib {h['version']}: {h['features']}")
+    if args.version:
+        return 0
+    print(f"htslib source: {b['htslib_source']}; configure: {' '.join(b['htslib_configure_options'])}")
+    print(f"compiler: {b['compiler']['version']}")
+    print(f"  CFLAGS  {b['compiler']['cflags']}")
+    print(f"  LDFLAGS {b['compiler']['ldflags']}")
+    print("pins:")
+    for pin in b["pins"]:
+        where = f"sha256 {pin['sha256']}" if "sha256" in pin else f"inside {pin['inside']}/{pin['subdir']}"
+        print(f"  {pin['name']:<16} {pin['version']:<10} {where}")
+    print("patches:")
+    for p in b["patches"] or []:
+        print(f"  {p['source']}/{p['file']}: {p['purpose']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
