@@ -31,7 +31,7 @@ wheel: tools
 	$(TOOLS) -m recipe wheel $(addprefix --python ,$(PYTHONS))
 
 test: wheel
-	$(TOOLS) -m pytest $(PYTEST_ARGS)
+	$(TOOLS) -m recipe test $(addprefix --python ,$(PYTHONS)) -- $(PYTEST_ARGS)
 
 clean:
 	find build -mindepth 1 -maxdepth 1 ! -name README.md ! -name downloads -exec rm -rf {} +

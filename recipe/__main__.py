@@ -23,6 +23,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--python", action="append", default=[],
                    help="interpreter(s) to build for (repeatable; default: this one)")
     p = sub.add_parser("version", help="print the wheel version the current pins give")
+    p = sub.add_parser("test", help="run pytest in a fresh venv holding the wheel (or stock pysam)")
+    p.add_argument("--python", action="append", default=[], help="interpreter(s) (repeatable)")
+    p.add_argument("--pysam", choices=["ours", "stock"], default="ours")
+    p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="after --: passed to pytest")
 
     args = parser.parse_args(argv)
     try:
@@ -44,6 +48,13 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "version":
             from . import buildinfo, lock, options
             print(buildinfo.wheel_version(lock.load(), options.load()))
+        elif args.command == "test":
+            from . import lock, testenv
+            extra = args.pytest_args[1:] if args.pytest_args[:1] == ["--"] else args.pytest_args
+            worst = 0
+            for python in args.python or [sys.executable]:
+                worst = max(worst, testenv.run_pytest(python, args.pysam, lock.load(), extra))
+            return worst
     except RecipeError as e:
         print(f"\nerror: {e}", file=sys.stderr)
         return 1

@@ -42,7 +42,7 @@ def collect(lock: Lock, options: Options, htslib: Htslib, toolchain: Toolchain,
         pins.append(pin)
     applied = []
     for name in sources_used(lock, options):
-        for p in patches.series(name):
+        for p in patches.series(lock[name].series):
             applied.append({"source": name, "file": p.path.name, "purpose": p.purpose,
                             "sha256": hashlib.sha256(p.path.read_bytes()).hexdigest()})
     return {

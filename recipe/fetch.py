@@ -38,9 +38,10 @@ def sha256_of(path: Path) -> str:
 
 
 def verify(src: Source, path: Path, route: str) -> None:
+    """Raise unless `path` holds the pinned bytes; a mismatching file is set aside in rejected/."""
     actual = sha256_of(path)
     if actual != src.sha256:
-        rejected = paths.DOWNLOADS / "rejected"
+        rejected = path.parent / "rejected"
         rejected.mkdir(parents=True, exist_ok=True)
         kept = rejected / path.name
         shutil.move(str(path), kept)
@@ -101,7 +102,7 @@ def _debian(route: Route, dest: Path) -> None:
             f"-oDir::State::Lists={apt_dir}/lists", f"-oDir::Cache={apt_dir}/cache", "-qq"]
     log = steps.log_path("fetch")
     steps.run(["apt-get", *opts, "update"], log=log, what=f"apt-get update for Debian {d['suite']}")
-    with tempfile.TemporaryDirectory(dir=paths.DOWNLOADS) as tmp:
+    with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
         steps.run(["apt-get", *opts, "source", "--download-only", f"{d['package']}={d['version']}"],
                   cwd=Path(tmp), log=log, what=f"apt-get source {d['package']}={d['version']}")
         got = Path(tmp) / d["file"]
@@ -119,10 +120,10 @@ def _obtain(src: Source, route: Route, dest: Path) -> None:
         _debian(route, dest)
 
 
-def download(src: Source) -> Path:
-    """The verified archive of `src` under build/downloads/, fetched if needed."""
-    paths.DOWNLOADS.mkdir(parents=True, exist_ok=True)
-    archive = paths.DOWNLOADS / src.file
+def download(src: Source, downloads: Path = paths.DOWNLOADS) -> Path:
+    """The verified archive of `src` in `downloads`, fetched if needed."""
+    downloads.mkdir(parents=True, exist_ok=True)
+    archive = downloads / src.file
     if archive.exists():
         verify(src, archive, f"the download cache ({archive})")
         return archive
@@ -143,7 +144,7 @@ def download(src: Source) -> Path:
     raise RecipeError(
         f"could not obtain {src.file} (source '{src.name}' {src.version}); every route failed:\n"
         + "\n".join(failures)
-        + f"\nPut the file in {paths.DOWNLOADS}/ by other means to build offline (it is verified by sha256)."
+        + f"\nPut the file in {downloads}/ by other means to build offline (it is verified by sha256)."
     )
 
 
@@ -185,20 +186,19 @@ def prepare(lock: Lock, name: str) -> Path:
     tree = paths.source_tree(name)
     archive, root, subdir = _archive_of(lock, src)
     overlays = [(ov, prepare(lock, ov.source)) for ov in src.overlay]
-    series = patches.series_dir(name)
+    series = patches.series_dir(src.series)
     fp = steps.fingerprint(src, root.sha256, subdir, series, [str(o) for o, _ in overlays])
-    if steps.is_current(f"source-{name}", fp, [tree]):
+    stamp = paths.STAMPS / f"source-{name}.stamp"
+    if steps.is_current(stamp, fp, [tree]):
         return tree
     with steps.step(f"unpack {name} {src.version} into {tree.relative_to(paths.ROOT)}"):
-        if tree.exists():
-            shutil.rmtree(tree)
-        tree.mkdir(parents=True)
+        steps.fresh_dirs(tree)
         _extract(archive, tree, root.strip_components, subdir)
         for ov, ov_tree in overlays:
             target = tree / ov.into
             if target.exists():
                 shutil.rmtree(target)
             shutil.copytree(ov_tree, target, symlinks=True)
-        patches.apply_series(name, tree)
-    steps.record(f"source-{name}", fp)
+        patches.apply_series(src.series, tree, label=name)
+    steps.record(stamp, fp)
     return tree

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -48,27 +47,25 @@ def native_dir(toolchain: Toolchain) -> Path:
     return paths.NATIVE / toolchain.name
 
 
-def build(lock: Lock, options: Options, toolchain: Toolchain, jobs: int) -> Htslib:
+def build(lock: Lock, options: Options, toolchain: Toolchain, jobs: int, out: Path | None = None) -> Htslib:
+    """Build into `out` (default build/native/<toolchain>/)."""
     name = options.htslib_source
     src = lock[name]
     tree = fetch.prepare(lock, name)
-    work = native_dir(toolchain) / "htslib"
-    prefix = native_dir(toolchain) / "prefix"
-    record = native_dir(toolchain) / "htslib.json"
+    out = out or native_dir(toolchain)
+    work, prefix, record, stamp = out / "htslib", out / "prefix", out / "htslib.json", out / "htslib.stamp"
     configure_args = (f"--prefix={prefix}", *options.htslib_configure_options)
     fp = steps.fingerprint("htslib", src, steps.fingerprint(tree), configure_args,
                            toolchain.describe(), options.required_features)
-    if steps.is_current(f"htslib-{toolchain.name}", fp, [record, prefix / "lib" / "libhts.so.3"]):
+    if steps.is_current(stamp, fp, [record, prefix / "lib" / "libhts.so.3"]):
         data = json.loads(record.read_text())
         return Htslib(**{**data, "prefix": Path(data["prefix"]), "config_h": Path(data["config_h"]),
                          "configure_args": tuple(data["configure_args"])})
 
-    log = steps.log_path(f"htslib-{toolchain.name}")
-    log.write_text("")
+    log = steps.new_log(f"htslib-{out.name}")
     with steps.step(f"build htslib {src.version} ({name}) with {toolchain.cc_string} (log: {log})"):
-        for d in (work, prefix):
-            if d.exists():
-                shutil.rmtree(d)
+        steps.fresh_dirs(prefix)
+        shutil.rmtree(work, ignore_errors=True)
         shutil.copytree(tree, work, symlinks=True)
         env = steps.clean_env(toolchain.env())
         if src.autoreconf:
@@ -88,6 +85,6 @@ def build(lock: Lock, options: Options, toolchain: Toolchain, jobs: int) -> Htsl
     result = Htslib(source=name, version=info["version"], features=info["features"], prefix=prefix,
                     config_h=work / "config.h", configure_args=configure_args)
     record.write_text(json.dumps(dataclasses.asdict(result), default=str, indent=2))
-    steps.record(f"htslib-{toolchain.name}", fp)
+    steps.record(stamp, fp)
     steps.say(f"    htslib {result.version}: {result.features}")
     return result

@@ -54,10 +54,15 @@ class Source:
     subdir: str = ""
     autoreconf: bool = False
     overlay: tuple[Overlay, ...] = ()
+    patches: str = ""  # the patches/<folder> whose series applies; default: the entry's name
 
     @property
     def is_archive(self) -> bool:
         return self.from_ is None
+
+    @property
+    def series(self) -> str:
+        return self.patches or self.name
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,7 +111,7 @@ def _route(where: str, raw: dict) -> Route:
 def _source(lock_path: Path, name: str, raw: dict) -> Source:
     where = f"{lock_path} [sources.{name}]"
     known = {"version", "license", "homepage", "file", "sha256", "strip-components", "get",
-             "from", "subdir", "autoreconf", "overlay"}
+             "from", "subdir", "autoreconf", "overlay", "patches"}
     unknown = set(raw) - known
     if unknown:
         raise RecipeError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
@@ -125,6 +130,7 @@ def _source(lock_path: Path, name: str, raw: dict) -> Source:
         subdir=raw.get("subdir", ""),
         autoreconf=bool(raw.get("autoreconf", False)),
         overlay=tuple(Overlay(o["source"], o["into"]) for o in raw.get("overlay", [])),
+        patches=raw.get("patches", ""),
     )
     if src.is_archive:
         if not (src.file and src.get):

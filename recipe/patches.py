@@ -56,7 +56,7 @@ def series(source: str, directory: Path | None = None) -> list[Patch]:
         raise RecipeError(f"{series_file}: patch file(s) not listed in the series: {', '.join(unlisted)}")
     out = []
     for name in names:
-        path = directory / name
+        path = (directory / name).resolve()  # "../htslib/0002-x.patch" shares a patch between series
         if not path.exists():
             raise RecipeError(f"{series_file} lists {name}, which does not exist")
         patch = read_header(path)
@@ -66,9 +66,11 @@ def series(source: str, directory: Path | None = None) -> list[Patch]:
     return out
 
 
-def apply_series(source: str, tree: Path, directory: Path | None = None) -> list[Patch]:
+def apply_series(source: str, tree: Path, directory: Path | None = None, label: str = "") -> list[Patch]:
+    """Apply series `source` (patches/<source>/) to `tree`; `label` names the tree in messages."""
     applied = []
-    log = steps.log_path(f"patch-{source}")
+    label = label or source
+    log = steps.log_path(f"patch-{label}")
     for patch in series(source, directory):
         try:
             steps.run(["patch", "-p1", "--batch", "--forward", "--fuzz=0", "--no-backup-if-mismatch",
@@ -76,7 +78,7 @@ def apply_series(source: str, tree: Path, directory: Path | None = None) -> list
         except RecipeError as e:
             raise RecipeError(
                 f"patch {patch.path.relative_to(paths.ROOT) if patch.path.is_relative_to(paths.ROOT) else patch.path}"
-                f" does not apply to {source} in {tree}.\n"
+                f" does not apply to {label} in {tree}.\n"
                 f"Its purpose: {patch.purpose}\n{e}"
             ) from None
         steps.say(f"    applied {patch.path.name}: {patch.purpose}")

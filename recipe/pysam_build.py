@@ -33,22 +33,18 @@ def build(lock: Lock, htslib: Htslib, toolchain: Toolchain, python: str) -> Path
     tag = steps.python_tag(python)
     tree = fetch.prepare(lock, "pysam")
     base = paths.PYSAM_BUILDS / f"{tag}-{toolchain.name}"
-    work, out = base / "src", base / "out"
+    work, out, wheels, stamp = base / "src", base / "out", base / "wheel", base / "pysam.stamp"
     fp = steps.fingerprint("pysam", lock["pysam"], steps.fingerprint(tree), toolchain.describe(),
                            htslib.version, htslib.features, str(htslib.prefix),
                            steps.fingerprint(htslib.shared_library), python)
-    if steps.is_current(f"pysam-{tag}-{toolchain.name}", fp, [out / "pysam" / "__init__.py"]):
+    if steps.is_current(stamp, fp, [out / "pysam" / "__init__.py"]):
         return out
 
-    log = steps.log_path(f"pysam-{tag}-{toolchain.name}")
-    log.write_text("")
+    log = steps.new_log(f"pysam-{tag}-{toolchain.name}")
     with steps.step(f"build pysam {lock['pysam'].version} extensions for {tag} (log: {log})"):
-        for d in (work, out):
-            if d.exists():
-                shutil.rmtree(d)
+        steps.fresh_dirs(out, wheels)
+        shutil.rmtree(work, ignore_errors=True)
         shutil.copytree(tree, work, symlinks=True)
-        wheels = base / "wheel"
-        shutil.rmtree(wheels, ignore_errors=True)
         env = steps.clean_env({
             **toolchain.env(),
             # $ORIGIN: the extensions find libhts.so.3 next to themselves in the wheel.
@@ -67,5 +63,5 @@ def build(lock: Lock, htslib: Htslib, toolchain: Toolchain, python: str) -> Path
             zf.extractall(out, members=members)
         for member in out.rglob("*.so"):
             os.chmod(member, 0o755)
-    steps.record(f"pysam-{tag}-{toolchain.name}", fp)
+    steps.record(stamp, fp)
     return out

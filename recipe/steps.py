@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -59,6 +60,21 @@ def log_path(name: str) -> Path:
     return paths.LOGS / f"{name}.log"
 
 
+def new_log(name: str) -> Path:
+    """build/logs/<name>.log, emptied for a fresh run of the step."""
+    log = log_path(name)
+    log.write_text("")
+    return log
+
+
+def fresh_dirs(*dirs: Path) -> None:
+    """Remove and recreate output folders, so nothing stale survives a rebuild."""
+    for d in dirs:
+        if d.exists():
+            shutil.rmtree(d)
+        d.mkdir(parents=True)
+
+
 def _tail(path: Path, lines: int = 25) -> str:
     try:
         text = path.read_text(errors="replace").splitlines()
@@ -98,7 +114,8 @@ def fingerprint(*parts: object) -> str:
     h = hashlib.sha256()
     for part in parts:
         if isinstance(part, Path):
-            files = sorted(p for p in part.rglob("*") if p.is_file()) if part.is_dir() else [part]
+            files = (sorted(p for p in part.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+                     if part.is_dir() else [part])
             for f in files:
                 h.update(str(f.relative_to(paths.ROOT) if f.is_relative_to(paths.ROOT) else f).encode())
                 h.update(f.read_bytes() if f.exists() else b"<missing>")
@@ -108,19 +125,15 @@ def fingerprint(*parts: object) -> str:
     return h.hexdigest()
 
 
-def is_current(name: str, fp: str, outputs: Iterable[Path] = ()) -> bool:
-    stamp = paths.STAMPS / f"{name}.stamp"
+def is_current(stamp: Path, fp: str, outputs: Iterable[Path] = ()) -> bool:
+    """True when `stamp` holds fingerprint `fp` and every output exists."""
     return (stamp.exists() and stamp.read_text().strip() == fp
             and all(Path(o).exists() for o in outputs))
 
 
-def record(name: str, fp: str) -> None:
-    paths.STAMPS.mkdir(parents=True, exist_ok=True)
-    (paths.STAMPS / f"{name}.stamp").write_text(fp + "\n")
-
-
-def forget(name: str) -> None:
-    (paths.STAMPS / f"{name}.stamp").unlink(missing_ok=True)
+def record(stamp: Path, fp: str) -> None:
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(fp + "\n")
 
 
 def python_tag(python: str | os.PathLike = sys.executable) -> str:

@@ -17,15 +17,15 @@ def build_env(python: str) -> Path:
     req = paths.REQUIREMENTS / "build.txt"
     fp = steps.fingerprint(req, python, steps.output([python, "-c", "import sys; print(sys.version)"]))
     exe = venv / "bin" / "python"
-    if steps.is_current(f"venv-build-{tag}", fp, [exe]):
+    stamp = venv / "pysam-s3.stamp"
+    if steps.is_current(stamp, fp, [exe]):
         return exe
-    log = steps.log_path(f"venv-build-{tag}")
-    log.write_text("")
+    log = steps.new_log(f"venv-build-{tag}")
     with steps.step(f"create the {tag} build environment (log: {log})"):
         fresh(python, venv, log)
         steps.run([exe, "-m", "pip", "install", "--disable-pip-version-check", "-r", req], log=log,
                   what=f"installing {req.name} into {venv}")
-    steps.record(f"venv-build-{tag}", fp)
+    steps.record(stamp, fp)
     return exe
 
 

@@ -20,8 +20,7 @@ def package(build_python: Path, tag: str) -> Path:
     """The PEP 517 build with --no-isolation in the pinned build environment."""
     out = paths.WHEELHOUSE / tag
     shutil.rmtree(out, ignore_errors=True)
-    log = steps.log_path(f"package-{tag}")
-    log.write_text("")
+    log = steps.new_log(f"package-{tag}")
     with steps.step(f"pack the {tag} wheel with scikit-build-core (log: {log})"):
         steps.run([build_python, "-m", "build", "--wheel", "--no-isolation", "--outdir", out, paths.ROOT],
                   cwd=paths.ROOT, log=log, what="the PEP 517 build")
@@ -31,12 +30,24 @@ def package(build_python: Path, tag: str) -> Path:
     return wheels[0]
 
 
+# What the packing, repair and verification depend on besides the built parts.
+PACKAGING_INPUTS = (paths.ROOT / "pyproject.toml", paths.ROOT / "CMakeLists.txt", paths.RUNTIME_PACKAGE,
+                    paths.ROOT / "recipe", paths.LOCK, paths.PATCHES)
+
+
 def build(python: str) -> Path:
     lock, options, toolchain, htslib = stage.native()
     build_python = venvs.build_env(python)
     tag = steps.python_tag(build_python)
-    pysam_build.build(lock, htslib, toolchain, str(build_python))
+    built = pysam_build.build(lock, htslib, toolchain, str(build_python))
+    stamp = paths.DIST / f".{tag}.stamp"
+    fp = steps.fingerprint(built, htslib.prefix, *PACKAGING_INPUTS)
+    existing = sorted(paths.DIST.glob(f"pysam-*-{tag}-{tag}-*.whl"))
+    if len(existing) == 1 and steps.is_current(stamp, fp, existing):
+        steps.say(f"==> {existing[0].relative_to(paths.ROOT)} is up to date")
+        return existing[0]
     raw = package(build_python, tag)
     final = repair_mod.repair(raw)
     verify_mod.verify(final, python, lock, options)
+    steps.record(stamp, fp)
     return final

@@ -1,0 +1,40 @@
+"""Fixtures for testing the recipe itself, on a throwaway copy of the project."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+PROJECT_FILES = ("recipe", "patches", "requirements", "vendor", "pyproject.toml",
+                 "sources.lock.toml", "CMakeLists.txt", "README.md")
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    """A copy of the project's own files (no vendor trees, no build outputs), with
+    copies of the already-verified downloads so nothing is fetched again."""
+    copy = tmp_path / "project"
+    for name in PROJECT_FILES:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, copy / name, ignore=shutil.ignore_patterns("src", "__pycache__"))
+        else:
+            shutil.copy2(src, copy / name)
+    shutil.copytree(ROOT / "src", copy / "src", ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True)
+    downloads = copy / "build" / "downloads"
+    downloads.mkdir(parents=True)
+    for f in (ROOT / "build" / "downloads").glob("*.tar*"):
+        shutil.copy2(f, downloads / f.name)
+    return copy
+
+
+def recipe(project: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run `python -m recipe ARGS` in a project copy; output captured as text."""
+    return subprocess.run([sys.executable, "-m", "recipe", *args], cwd=project, capture_output=True,
+                          text=True, timeout=timeout)

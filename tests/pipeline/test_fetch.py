@@ -1,0 +1,90 @@
+"""Fetch and verify: pinned archives are used only when their sha256 matches."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import tarfile
+
+import pytest
+
+from recipe import fetch, lock as lock_mod
+from recipe.errors import RecipeError
+
+from .conftest import recipe
+
+
+def make_tarball(path, files: dict[str, bytes], top: str = "pkg-1.0") -> str:
+    with tarfile.open(path, "w:gz") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(f"{top}/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_corrupted_download_is_refused_and_the_build_stops(project):
+    archive = project / "build" / "downloads" / "pysam-0.24.1.tar.gz"
+    good = hashlib.sha256(archive.read_bytes()).hexdigest()
+    archive.unlink()
+    archive.write_bytes(b"not the pinned pysam sdist")
+    bad = hashlib.sha256(b"not the pinned pysam sdist").hexdigest()
+
+    proc = recipe(project, "fetch")
+
+    assert proc.returncode == 1
+    assert "sha256 mismatch for pysam-0.24.1.tar.gz" in proc.stderr
+    assert f"expected {good}" in proc.stderr
+    assert f"actual   {bad}" in proc.stderr
+    assert not (project / "vendor" / "pysam" / "src").exists()
+    # the bad bytes are set aside, not deleted and not used
+    assert (project / "build" / "downloads" / "rejected" / "pysam-0.24.1.tar.gz").exists()
+
+
+def test_route_delivering_other_bytes_is_refused(tmp_path):
+    served = tmp_path / "served.tar.gz"
+    make_tarball(served, {"a.txt": b"hello"})
+    src = lock_mod.Source(name="demo", version="1.0", file="demo-1.0.tar.gz", sha256="0" * 64,
+                          strip_components=1, get=(lock_mod.Route("url", url=served.as_uri()),))
+    with pytest.raises(RecipeError) as e:
+        fetch.download(src, tmp_path / "downloads")
+    assert "sha256 mismatch for demo-1.0.tar.gz" in str(e.value)
+    assert served.as_uri() in str(e.value)
+    assert not (tmp_path / "downloads" / "demo-1.0.tar.gz").exists()
+
+
+def test_unreachable_route_falls_through_to_the_next(tmp_path):
+    served = tmp_path / "served.tar.gz"
+    sha = make_tarball(served, {"a.txt": b"hello"})
+    missing = (tmp_path / "nowhere.tar.gz").as_uri()
+    src = lock_mod.Source(name="demo", version="1.0", file="demo-1.0.tar.gz", sha256=sha, strip_components=1,
+                          get=(lock_mod.Route("url", url=missing), lock_mod.Route("url", url=served.as_uri())))
+    got = fetch.download(src, tmp_path / "downloads")
+    assert got.read_bytes() == served.read_bytes()
+
+
+def test_every_route_failing_names_each_route(tmp_path):
+    urls = [(tmp_path / f"gone{i}.tar.gz").as_uri() for i in range(2)]
+    src = lock_mod.Source(name="demo", version="1.0", file="demo-1.0.tar.gz", sha256="0" * 64,
+                          get=tuple(lock_mod.Route("url", url=u) for u in urls))
+    with pytest.raises(RecipeError) as e:
+        fetch.download(src, tmp_path / "downloads")
+    for u in urls:
+        assert u in str(e.value)
+    assert "every route failed" in str(e.value)
+
+
+def test_the_committed_lock_is_consistent():
+    lk = lock_mod.load()
+    for src in lk.sources.values():
+        if src.is_archive:
+            assert len(src.sha256) == 64 and src.get, src.name
+    assert lk["htslib"].from_ == "pysam"
+
+
+def test_lock_rejects_a_malformed_hash(tmp_path):
+    bad = tmp_path / "lock.toml"
+    bad.write_text('schema = 1\n[sources.x]\nversion = "1"\nfile = "x.tgz"\nsha256 = "abc"\n'
+                   'get = [{ url = "https://example.invalid/x.tgz" }]\n')
+    with pytest.raises(RecipeError, match="sha256 must be 64 hex digits"):
+        lock_mod.load(bad)

@@ -1,0 +1,96 @@
+"""The installed wheel is the pysam we pinned, with the htslib we built."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import pysam
+from recipe import buildinfo, lock, options
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.ours
+
+
+@pytest.fixture(scope="module")
+def report():
+    out = subprocess.run([sys.executable, "-m", "pysam_s3", "--json"], capture_output=True, text=True,
+                         check=True, timeout=60).stdout
+    return json.loads(out)
+
+
+def test_pysam_comes_from_the_venv_not_the_source_tree():
+    assert Path(pysam.__file__).resolve().is_relative_to(Path(sys.prefix).resolve())
+    assert not Path(pysam.__file__).resolve().is_relative_to(ROOT / "vendor")
+
+
+def test_reports_the_pinned_versions_and_features(report):
+    lk, opts = lock.load(), options.load()
+    assert report["version"] == buildinfo.wheel_version(lk, opts)
+    assert report["pysam"]["version"] == pysam.__version__ == lk["pysam"].version
+    assert report["htslib"]["version"] == lk[opts.htslib_source].version
+    for feature in ("libcurl=yes", "S3=yes", "GCS=yes", "libdeflate=yes"):
+        assert feature in report["htslib"]["features"].split()
+
+
+def test_htslib_loaded_is_the_one_in_the_wheel(report):
+    libdir = Path(pysam.__file__).parent
+    assert Path(report["htslib"]["library"]).parent == libdir
+    importlib.import_module("pysam.libchtslib")
+    with open(f"/proc/{os.getpid()}/maps") as maps:
+        loaded = {line.split()[-1] for line in maps if "libhts" in line}
+    assert loaded == {str(libdir / "libhts.so.3")}
+
+
+def test_build_info_lists_every_pin_and_patch(report):
+    info = report["build"]
+    lk = lock.load()
+    pins = {p["name"]: p for p in info["pins"]}
+    assert pins["pysam"]["sha256"] == lk["pysam"].sha256
+    for name, pin in pins.items():
+        if "sha256" in pin:
+            assert pin["sha256"] == lk[name].sha256
+    applied = [p["file"] for p in info["patches"]]
+    assert "0001-link-libcurl-and-libcrypto-directly.patch" in applied
+    assert info["compiler"]["cc"] and info["compiler"]["version"] and "-O2" in info["compiler"]["cflags"]
+
+
+def test_build_info_carries_no_paths_or_environment(report):
+    text = json.dumps(report["build"])
+    assert "/work/" not in text and str(ROOT) not in text
+    assert "/root" not in text and "HOME" not in text and "AWS_" not in text
+
+
+def test_cli_version_line():
+    out = subprocess.run([sys.executable, "-m", "pysam_s3", "--version"], capture_output=True, text=True,
+                         check=True, timeout=60).stdout
+    assert out.splitlines()[0].startswith(f"pysam {pysam.__version__}+htslib")
+    assert "libcurl=yes S3=yes GCS=yes libdeflate=yes" in out
+
+
+def test_pysam_config_describes_our_htslib():
+    import pysam.config as config
+    assert config.HTSLIB == "external"
+    assert config.HAVE_LIBCURL == 1 and config.ENABLE_S3 == 1 and config.ENABLE_GCS == 1
+    assert config.HAVE_LIBDEFLATE == 1
+
+
+def test_htslib_headers_ship_where_stock_pysam_has_them():
+    includes = pysam.get_include()
+    assert any(Path(d, "htslib", "sam.h").exists() for d in includes)
+
+
+def test_libcurl_is_linked_not_loaded_at_run_time():
+    """pysam's dlopen shim (what CIBUILDWHEEL=1 switches on) must not be in the wheel."""
+    libdir = Path(pysam.__file__).parent
+    libraries = list(libdir.glob("*.so*"))
+    assert len(libraries) > 10
+    for lib in libraries:
+        data = lib.read_bytes()
+        assert b"libcurl_table" not in data and b"dynamic_curl_global_init" not in data, lib.name
