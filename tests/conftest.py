@@ -60,3 +60,26 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "ours" in item.keywords:
             item.add_marker(skip)
+
+
+# --- known gaps -------------------------------------------------------------
+# @pytest.mark.known_gap("what is wrong today") marks a test that pins down
+# today's wrong or misleading behaviour (it asserts what happens now, so a
+# change is noticed). They are listed at the end of every run.
+
+def pytest_collection_finish(session):
+    for item in session.items:
+        m = item.get_closest_marker("known_gap")
+        if m:
+            item.user_properties.append(("known_gap", m.args[0] if m.args else ""))
+
+
+def pytest_terminal_summary(terminalreporter):
+    gaps = [(r.nodeid, r.outcome, dict(r.user_properties).get("known_gap", ""))
+            for stats in terminalreporter.stats.values() for r in stats
+            if hasattr(r, "user_properties") and getattr(r, "when", "") == "call"
+            and "known_gap" in dict(r.user_properties)]
+    if gaps:
+        terminalreporter.section(f"known gaps ({len(gaps)}), see README 'Known issues'")
+        for nodeid, outcome, reason in sorted(gaps):
+            terminalreporter.write_line(f"{outcome.upper():7} {nodeid}: {reason}")
