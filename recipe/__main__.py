@@ -42,17 +42,17 @@ def main(argv: list[str] | None = None) -> int:
             from . import stage
             stage.stage(args.dest, args.python)
         elif args.command == "wheel":
-            from . import wheel
-            for python in args.python or [sys.executable]:
+            from . import interpreters, wheel
+            for python in interpreters.resolve(args.python) if args.python else [sys.executable]:
                 wheel.build(python)
         elif args.command == "version":
             from . import buildinfo, lock, options
             print(buildinfo.wheel_version(lock.load(), options.load()))
         elif args.command == "test":
-            from . import lock, testenv
+            from . import interpreters, lock, testenv
             extra = args.pytest_args[1:] if args.pytest_args[:1] == ["--"] else args.pytest_args
             worst = 0
-            for python in args.python or [sys.executable]:
+            for python in interpreters.resolve(args.python) if args.python else [sys.executable]:
                 worst = max(worst, testenv.run_pytest(python, args.pysam, lock.load(), extra))
             return worst
     except RecipeError as e:

@@ -56,7 +56,7 @@ def collect(lock: Lock, options: Options, htslib: Htslib, toolchain: Toolchain,
         "python_tag": python_tag,
         "pins": pins,
         "patches": applied,
-        "compiler": {k: _relative(v) for k, v in toolchain.describe().items()},
+        "compiler": toolchain.describe(),
     }
 
 

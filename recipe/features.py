@@ -53,3 +53,30 @@ def gate(libhts: Path, required: tuple[str, ...], hint: str = "") -> dict[str, s
             + (f"\n{hint}" if hint else "")
         )
     return info
+
+
+# What libhts may need from the system: glibc only. Anything else would have to
+# be grafted by auditwheel or found on the user's machine.
+ALLOWED_NEEDED = ("libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1")
+# Symbol prefixes of the bundled libraries, which must not be exported.
+BUNDLED_PREFIXES = ("curl_", "Curl_", "SSL_", "EVP_", "OPENSSL_", "ERR_", "BIO_", "X509_", "CRYPTO_",
+                    "lzma_", "BZ2_", "libdeflate_", "deflate", "inflate", "crc32", "adler32", "gz",
+                    "compress", "uncompress", "zlib")
+
+
+def check_self_contained(lib: Path) -> None:
+    """libhts needs only glibc and exports none of the bundled libraries' symbols."""
+    dynamic = subprocess.run(["readelf", "-dW", str(lib)], capture_output=True, text=True, check=True).stdout
+    needed = [line.split("[", 1)[1].rstrip("]") for line in dynamic.splitlines() if "(NEEDED)" in line]
+    foreign = [n for n in needed if n not in ALLOWED_NEEDED]
+    symbols = subprocess.run(["nm", "-D", "--defined-only", str(lib)], capture_output=True, text=True,
+                             check=True).stdout
+    leaked = sorted({f[-1] for f in (ln.split() for ln in symbols.splitlines())
+                     if f and f[-1].startswith(BUNDLED_PREFIXES)})
+    if foreign or leaked:
+        raise RecipeError(
+            f"{lib} is not self-contained:"
+            + (f"\n  needs libraries beyond glibc: {', '.join(foreign)}" if foreign else "")
+            + (f"\n  exports bundled symbols: {', '.join(leaked[:10])}{' ...' if len(leaked) > 10 else ''}"
+               if leaked else "")
+        )

@@ -29,7 +29,7 @@ class Route:
         if self.kind == "pypi":
             return f"PyPI project {self.pypi!r}"
         d = dict(self.debian)
-        return f"Debian {d['suite']} source package {d['package']}={d['version']} ({d['file']})"
+        return f"Debian {d['suite']} source {d['package']} {d['version']} ({d['file']})"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -19,6 +19,9 @@ class Options:
     build_revision: int = 1
     required_features: tuple[str, ...] = ("libcurl", "S3", "GCS", "libdeflate")
     htslib_configure_options: tuple[str, ...] = ()
+    # "auto": zig targeting `glibc` when the machine's glibc is newer, else the system cc
+    compiler: str = "auto"
+    glibc: str = "2.28"
 
 
 def _key(field: dataclasses.Field) -> str:
@@ -51,4 +54,6 @@ def load(pyproject: Path = paths.PYPROJECT) -> Options:
     options = Options(**values)
     if options.build_revision < 1:
         raise RecipeError(f"{pyproject}: [tool.pysam-s3] build-revision must be >= 1")
+    if options.compiler not in ("auto", "zig", "cc"):
+        raise RecipeError(f"{pyproject}: [tool.pysam-s3] compiler must be auto, zig or cc, got {options.compiler!r}")
     return options

@@ -12,7 +12,6 @@ resulting pysam/ package folder.
 from __future__ import annotations
 
 import os
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -34,7 +33,7 @@ def build(lock: Lock, htslib: Htslib, toolchain: Toolchain, python: str) -> Path
     tree = fetch.prepare(lock, "pysam")
     base = paths.PYSAM_BUILDS / f"{tag}-{toolchain.name}"
     work, out, wheels, stamp = base / "src", base / "out", base / "wheel", base / "pysam.stamp"
-    fp = steps.fingerprint("pysam", lock["pysam"], steps.fingerprint(tree), toolchain.describe(),
+    fp = steps.fingerprint("pysam", Path(__file__), lock["pysam"], steps.fingerprint(tree), toolchain.describe(),
                            htslib.version, htslib.features, str(htslib.prefix),
                            steps.fingerprint(htslib.shared_library), python)
     if steps.is_current(stamp, fp, [out / "pysam" / "__init__.py"]):
@@ -43,12 +42,14 @@ def build(lock: Lock, htslib: Htslib, toolchain: Toolchain, python: str) -> Path
     log = steps.new_log(f"pysam-{tag}-{toolchain.name}")
     with steps.step(f"build pysam {lock['pysam'].version} extensions for {tag} (log: {log})"):
         steps.fresh_dirs(out, wheels)
-        shutil.rmtree(work, ignore_errors=True)
-        shutil.copytree(tree, work, symlinks=True)
+        steps.copy_tree(tree, work)
         env = steps.clean_env({
             **toolchain.env(),
-            # $ORIGIN: the extensions find libhts.so.3 next to themselves in the wheel.
-            "LDFLAGS": " ".join([*toolchain.ldflags, "-Wl,-rpath,$ORIGIN"]),
+            "LDSHARED": f"{toolchain.cc} -shared",
+            # pysam links -lz itself: our static, hidden-visibility zlib. $ORIGIN: the
+            # extensions find libhts.so.3 next to themselves in the wheel.
+            "CPPFLAGS": f"-I{htslib.deps}/include",
+            "LDFLAGS": f"-L{htslib.deps}/lib -Wl,-rpath,$ORIGIN",
             "HTSLIB_MODE": "external",
             "HTSLIB_LIBRARY_DIR": str(htslib.libdir),
             "HTSLIB_INCLUDE_DIR": str(htslib.includedir),

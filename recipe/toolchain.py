@@ -1,53 +1,136 @@
 """The C toolchain every native part is built with, and its flags.
 
-One toolchain per build: the same compiler and flags for htslib and for
-pysam's extension modules, recorded in the wheel's build info.
+One toolchain per build: the same compiler and flags for the dependencies,
+htslib and pysam's extension modules, recorded in the wheel's build info.
+
+- zig: `zig cc -target <arch>-linux-gnu.<glibc>` (the `ziglang` package from
+  PyPI) links against that glibc's symbol versions from any newer host, so
+  `auditwheel repair` can tag the wheel manylinux_<glibc> without a container.
+- cc: the system compiler, for a host whose glibc is already old enough
+  (e.g. inside cibuildwheel's manylinux_2_28 image) or when asked for.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
+import os
+import platform
 import shutil
 import subprocess
+from pathlib import Path
 
+from . import paths
 from .errors import RecipeError
+from .options import Options
 
-# -ffile-prefix-map keeps build paths out of the binaries (reproducible wheels).
-COMMON_CFLAGS = ("-O2", "-g0", "-fPIC")
+# -g0: no debug info (the wheel ships stripped code); -ffile-prefix-map keeps
+# build paths out of the binaries (reproducible wheels).
+COMMON_CFLAGS = ("-O2", "-g0", "-fPIC", f"-ffile-prefix-map={paths.ROOT}=.")
+# Static dependencies are compiled with hidden visibility, so whatever .so they
+# end up in never exports their symbols (no clash with the interpreter's own
+# OpenSSL or zlib, or another extension's).
+DEPENDENCY_CFLAGS = ("-fvisibility=hidden",)
+
+ZIG_HEADER = """#!/bin/sh
+# zig {tool} for {triple}, written by recipe/toolchain.py.
+export ZIG_GLOBAL_CACHE_DIR="{cache}" ZIG_LOCAL_CACHE_DIR="{cache}"
+"""
+ZIG_CC = """case " $* " in *" -c "*|*" -S "*|*" -E "*|*" -M "*|*" -MM "*) link=0 ;; *) link=1 ;; esac
+for a; do
+  shift
+  case $a in
+    # zig picks the input type from the extension: give htslib's *.pico objects a .o alias
+    *.pico) if [ $link = 1 ] && [ -f "$a" ]; then ln -sf "${{a##*/}}" "$a.o"; a="$a.o"; fi ;;
+    # gcc-only flags that distribution Pythons put in sysconfig and clang rejects
+    -flto=auto|-flto=jobserver|-Wl,-Bsymbolic-functions|-mtune=generic|-Wl,--warn-common) continue ;;
+    -Wp,-D_FORTIFY_SOURCE=*) a=${{a#-Wp,}} ;;
+  esac
+  set -- "$@" "$a"
+done
+# -fno-sanitize=undefined: without -O, zig cc turns on UBSan, whose runtime we do not ship
+exec "{zig}" cc -target {triple} -fno-sanitize=undefined "$@"
+"""
+ZIG_TOOL = """exec "{zig}" {tool} "$@"
+"""
 
 
 @dataclasses.dataclass(frozen=True)
 class Toolchain:
-    name: str             # folder name under build/native/
-    cc: tuple[str, ...]   # the C compiler command (may be several words)
+    name: str                     # folder name under build/native/
+    cc: str                       # the C compiler (one executable; a wrapper script for zig)
+    ar: str
+    ranlib: str
     cflags: tuple[str, ...]
-    ldflags: tuple[str, ...] = ()
+    version: str                  # what the compiler says it is
+    glibc: str | None = None      # the glibc it targets; None: the machine's
 
-    @property
-    def cc_string(self) -> str:
-        return " ".join(self.cc)
-
-    def version(self) -> str:
-        try:
-            out = subprocess.run([*self.cc, "--version"], capture_output=True, text=True, check=True).stdout
-        except (OSError, subprocess.CalledProcessError) as e:
-            raise RecipeError(f"C compiler {self.cc_string!r} does not run: {e}") from None
-        return out.splitlines()[0].strip()
-
-    def env(self) -> dict[str, str]:
-        """Variables for configure scripts and setup.py."""
-        return {"CC": self.cc_string, "CFLAGS": " ".join(self.cflags), "LDFLAGS": " ".join(self.ldflags)}
+    def env(self, dependency: bool = False) -> dict[str, str]:
+        """Variables for configure scripts, CMake and setup.py."""
+        cflags = self.cflags + (DEPENDENCY_CFLAGS if dependency else ())
+        return {"CC": self.cc, "AR": self.ar, "RANLIB": self.ranlib, "CFLAGS": " ".join(cflags)}
 
     def describe(self) -> dict[str, str]:
-        return {"name": self.name, "cc": self.cc_string, "version": self.version(),
-                "cflags": " ".join(self.cflags), "ldflags": " ".join(self.ldflags)}
+        """Stable description for fingerprints and the build info (no machine paths)."""
+        return {"name": self.name, "cc": Path(self.cc).name if self.glibc else self.cc,
+                "version": self.version, "cflags": " ".join(self.cflags).replace(str(paths.ROOT), "<root>"),
+                "dependency_cflags": " ".join(DEPENDENCY_CFLAGS), "glibc": self.glibc or "host"}
 
 
-def host_gcc(prefix_map: str) -> Toolchain:
-    if not shutil.which("gcc"):
-        raise RecipeError("gcc not found: install build-essential (make wheel does this on Debian/Ubuntu)")
-    return Toolchain(
-        name="host-gcc",
-        cc=("gcc",),
-        cflags=(*COMMON_CFLAGS, f"-ffile-prefix-map={prefix_map}=."),
-    )
+def host_glibc() -> str | None:
+    try:
+        name, version = os.confstr("CS_GNU_LIBC_VERSION").split()
+    except (ValueError, OSError, AttributeError):
+        return None  # musl, or not Linux
+    return version if name == "glibc" else None
+
+
+def _newer(a: str, b: str) -> bool:
+    return tuple(map(int, a.split("."))) > tuple(map(int, b.split(".")))
+
+
+def _first_line(cmd: list[str]) -> str:
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.splitlines()[0].strip()
+    except (OSError, subprocess.CalledProcessError, IndexError) as e:
+        raise RecipeError(f"the C compiler does not run: {' '.join(cmd)}: {e}") from None
+
+
+def system_cc() -> Toolchain:
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if not cc:
+        raise RecipeError("no C compiler (cc/gcc) found: install build-essential (make wheel does on Debian/Ubuntu)")
+    return Toolchain(name="cc", cc=Path(cc).name, ar="ar", ranlib="ranlib", cflags=COMMON_CFLAGS,
+                     version=_first_line([cc, "--version"]))
+
+
+def zig(glibc: str) -> Toolchain:
+    spec = importlib.util.find_spec("ziglang")
+    if spec is None or not spec.origin:
+        raise RecipeError("the zig compiler is needed (to target glibc " + glibc + ") but the `ziglang` "
+                          "package is not installed in this interpreter: pip install -r requirements/build.txt")
+    zig_exe = Path(spec.origin).parent / "zig"
+    triple = f"{platform.machine()}-linux-gnu.{glibc}"
+    name = f"zig-{triple}"
+    bindir = paths.NATIVE / name / "bin"
+    bindir.mkdir(parents=True, exist_ok=True)
+    cache = paths.BUILD / "zig-cache"
+    for tool in ("cc", "ar", "ranlib"):
+        script = (ZIG_HEADER + (ZIG_CC if tool == "cc" else ZIG_TOOL)).format(
+            triple=triple, cache=cache, zig=zig_exe, tool=tool)
+        path = bindir / tool
+        if not path.exists() or path.read_text() != script:
+            path.write_text(script)
+            path.chmod(0o755)
+    return Toolchain(name=name, cc=str(bindir / "cc"), ar=str(bindir / "ar"), ranlib=str(bindir / "ranlib"),
+                     cflags=COMMON_CFLAGS, version="zig " + _first_line([str(zig_exe), "version"]) + " ("
+                     + _first_line([str(bindir / "cc"), "--version"]) + ")", glibc=glibc)
+
+
+def select(options: Options) -> Toolchain:
+    if options.compiler == "zig":
+        return zig(options.glibc)
+    if options.compiler == "cc":
+        return system_cc()
+    host = host_glibc()
+    return zig(options.glibc) if host and _newer(host, options.glibc) else system_cc()

@@ -37,9 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.version:
         return 0
     print(f"htslib source: {b['htslib_source']}; configure: {' '.join(b['htslib_configure_options'])}")
-    print(f"compiler: {b['compiler']['version']}")
-    print(f"  CFLAGS  {b['compiler']['cflags']}")
-    print(f"  LDFLAGS {b['compiler']['ldflags']}")
+    c = b["compiler"]
+    print(f"compiler: {c['version']}, targeting glibc {c['glibc']}")
+    print(f"  CFLAGS {c['cflags']} (dependencies also {c['dependency_cflags']})")
     print("pins:")
     for pin in b["pins"]:
         where = f"sha256 {pin['sha256']}" if "sha256" in pin else f"inside {pin['inside']}/{pin['subdir']}"

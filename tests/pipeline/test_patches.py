@@ -77,9 +77,34 @@ def test_htslib_sources_compile_without_pysam_tree(tmp_path):
     work = tmp_path / "htslib"
     shutil.copytree(tree, work)
     (work / "config.h").write_text("#define HAVE_HMAC 1\n#define HAVE_LIBCURL 1\n#define ENABLE_S3 1\n")
+    curl_headers = [f"-I{d}" for d in sorted((ROOT / "build" / "native").glob("*/deps/include"))[:1]]
     for source in ("hfile_libcurl.c", "hfile_s3.c"):
         text = (work / source).read_text()
         assert "../pysam/" not in text
-        proc = subprocess.run(["gcc", "-fsyntax-only", "-I.", "-Ihtscodecs", source], cwd=work,
+        proc = subprocess.run(["gcc", "-fsyntax-only", "-I.", "-Ihtscodecs", *curl_headers, source], cwd=work,
                               capture_output=True, text=True)
         assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.timeout(300)
+def test_libdeflate_x86_code_compiles_with_the_toolchain(tmp_path):
+    """patches/libdeflate/0001: libdeflate's AVX-512 CRC32/Adler-32 code compiles with
+    zig's clang 22, which no longer knows the "evex512" target feature.
+
+    The unpatched file is compiled too, to show the patch is still needed."""
+    from recipe import toolchain
+    cc = toolchain.zig("2.28").cc
+    tree = ROOT / "vendor" / "libdeflate" / "src"
+    unpatched = tmp_path / "unpatched"
+    shutil.copytree(tree, unpatched)
+    patch = patches.series("libdeflate")[0].path
+    subprocess.run(["patch", "-R", "-p1", "-s", "-i", str(patch)], cwd=unpatched, check=True)
+
+    def compile_crc32(root):
+        return subprocess.run([cc, "-O2", "-c", "-o", str(tmp_path / "crc32.o"), "lib/crc32.c"],
+                              cwd=root, capture_output=True, text=True)
+
+    patched = compile_crc32(tree)
+    assert patched.returncode == 0, patched.stderr[-2000:]
+    before = compile_crc32(unpatched)
+    assert before.returncode != 0 and "requires target feature" in before.stderr, before.stderr[-2000:]
