@@ -4,6 +4,9 @@
 #   make wheel PYTHONS="3.9 3.13"   ... for each listed CPython (any on PATH or in pyenv)
 #   make wheel PYTHONS=all          ... for every CPython 3.9-3.13 found on the machine
 #   make test                       the whole test suite (builds first if needed)
+#   make compare                    the S3 suite with our wheel and with stock pysam -> build/compare/table.md
+#   make test-endpoint ENDPOINT=https://... BUCKET=b [PREFIX=p] [REGION=r]
+#                                   the S3 suite against your own endpoint (credentials: AWS_*, ~/.aws)
 #   make clean                      remove build outputs (keeps verified downloads)
 
 PYTHON  ?= python3
@@ -12,11 +15,19 @@ VENV    := .venv
 TOOLS   := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: wheel test system-packages tools clean distclean
+COMPARE := build/compare
+S3_SUITE := tests/s3 tests/network_stack
+
+.PHONY: wheel test compare test-endpoint system-packages test-packages tools clean distclean
 .DEFAULT_GOAL := wheel
 
 system-packages:
 	@sh scripts/apt-install.sh requirements/apt.txt
+
+# node and npm for s3rver, from Debian only when npm is missing (a node from
+# elsewhere, e.g. NodeSource, already brings its own npm).
+test-packages: system-packages
+	@command -v npm >/dev/null || sh scripts/apt-install.sh requirements/apt-node.txt
 
 $(VENV)/.ready: requirements/tools.txt | system-packages
 	@echo "==> creating the tool environment $(VENV)"
@@ -30,8 +41,22 @@ tools: system-packages $(VENV)/.ready
 wheel: tools
 	$(TOOLS) -m recipe wheel $(addprefix --python ,$(PYTHONS))
 
-test: wheel
+test: wheel test-packages
 	$(TOOLS) -m recipe test $(addprefix --python ,$(PYTHONS)) -- $(PYTEST_ARGS)
+
+# Both runs may have failures (stock pysam fails where its system libcurl is
+# missing): the table is the result.
+compare: wheel test-packages
+	mkdir -p $(COMPARE)
+	-$(TOOLS) -m recipe test --pysam ours -- $(S3_SUITE) -q -p no:cacheprovider --junitxml=$(CURDIR)/$(COMPARE)/ours.xml
+	-$(TOOLS) -m recipe test --pysam stock -- $(S3_SUITE) -q -p no:cacheprovider --junitxml=$(CURDIR)/$(COMPARE)/stock.xml
+	$(TOOLS) -m tests.s3.compare $(COMPARE)/ours.xml $(COMPARE)/stock.xml > $(COMPARE)/table.md
+	@echo "==> ours vs stock: $(COMPARE)/table.md"
+
+test-endpoint: wheel test-packages
+	@test -n "$(ENDPOINT)" -a -n "$(BUCKET)" || { echo "usage: make test-endpoint ENDPOINT=https://host[:port] BUCKET=name [PREFIX=path] [REGION=us-east-1] [ADDRESSING=path|virtual]" >&2; exit 2; }
+	$(TOOLS) -m recipe test -- tests/s3 -p no:cacheprovider --s3-endpoint=$(ENDPOINT) --s3-bucket=$(BUCKET) \
+		--s3-prefix=$(PREFIX) --s3-region=$(or $(REGION),us-east-1) $(if $(ADDRESSING),--s3-addressing=$(ADDRESSING))
 
 clean:
 	find build -mindepth 1 -maxdepth 1 ! -name README.md ! -name downloads -exec rm -rf {} +

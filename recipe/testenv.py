@@ -5,6 +5,8 @@ source tree."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -36,7 +38,29 @@ def create(python: str, flavour: str, lock: Lock) -> Path:
     return exe
 
 
+S3RVER = paths.ROOT / "tests" / "s3" / "s3rver"  # the second S3 server: a node package
+
+
+def install_s3rver() -> None:
+    """`npm ci` from the committed package-lock.json, when it changed."""
+    lock_file, done = S3RVER / "package-lock.json", S3RVER / "node_modules" / ".package-lock.json"
+    if done.exists() and done.stat().st_mtime >= lock_file.stat().st_mtime:
+        return
+    npm = shutil.which("npm")
+    if not npm or not shutil.which("node"):
+        raise RecipeError("the S3 tests run s3rver, a node package: install node and npm "
+                          "(Debian/Ubuntu: apt-get install nodejs npm; `make test` does when npm is missing)")
+    log = steps.new_log("s3rver")
+    with steps.step(f"install s3rver from {lock_file.relative_to(paths.ROOT)} (log: {log})"):
+        steps.run([npm, "ci", "--no-audit", "--no-fund", "--prefix", S3RVER], log=log,
+                  what="npm ci (s3rver)")
+
+
 def run_pytest(python: str, flavour: str, lock: Lock, args: list[str]) -> int:
+    install_s3rver()
     exe = create(python, flavour, lock)
     steps.say(f"==> pytest with {flavour} pysam on {steps.python_tag(exe)}")
-    return subprocess.run([exe, "-m", "pytest", *args], cwd=paths.ROOT, env=steps.clean_env()).returncode
+    # The suite's own conftest isolates every test from these; they reach only
+    # `--s3-endpoint` runs, which take credentials and CA from the usual places.
+    passed_on = {k: v for k, v in os.environ.items() if k.startswith(("AWS_", "SSL_CERT_")) or k == "CURL_CA_BUNDLE"}
+    return subprocess.run([exe, "-m", "pytest", *args], cwd=paths.ROOT, env=steps.clean_env(passed_on)).returncode

@@ -1,0 +1,62 @@
+"""Assertions on what a pysam run gave, with short messages: a record list can
+be thousands of lines, so only the first difference is shown."""
+
+from __future__ import annotations
+
+from tests.s3 import probe
+from tests.s3.credentials import redact
+from tests.s3.runner import Outcome, probe_call, run
+
+
+def _at(records: list[str], i: int) -> str:
+    return repr(records[i])[:200] if i < len(records) else "(none)"
+
+
+def assert_same_records(outcome: Outcome, expected: dict[str, list[str]]) -> None:
+    """The run succeeded and read, region by region, exactly the local records."""
+    assert outcome.ok, str(outcome)
+    got = outcome.result
+    assert sum(map(len, expected.values())), "the local read found nothing: the comparison would prove nothing"
+    assert list(got) == list(expected), f"regions read: {list(got)}, expected {list(expected)}"
+    for region, want in expected.items():
+        have = got[region]
+        if have != want:
+            i = next((i for i, (a, b) in enumerate(zip(have, want)) if a != b), min(len(have), len(want)))
+            raise AssertionError(f"{region}: {len(have)} records via S3, {len(want)} locally; "
+                                 f"first difference at #{i}:\n  S3:    {_at(have, i)}\n  local: {_at(want, i)}")
+
+
+def assert_raised(outcome: Outcome, exc_type: str, errno: int | None, message: str) -> None:
+    """The run failed with exactly this exception type, errno and message (the
+    expected message is redacted like the outcome, so it may name a secret)."""
+    assert not outcome.ok and not outcome.timed_out, str(outcome)
+    assert outcome.error == (exc_type, errno, redact(message)), str(outcome)
+
+
+# --- the standard read: one region of data/reads.bam ------------------------------
+
+BAM = "data/reads.bam"
+REGION = [("chr1", 10_000, 12_000)]
+
+
+def read_bam(url: str, env: dict, verbosity: int | None = None, timeout: float = 30.0) -> Outcome:
+    return run(probe_call("read", "alignments", url, REGION, verbosity=verbosity), env, timeout=timeout)
+
+
+def assert_read_bam(outcome: Outcome, dataset) -> None:
+    """The run read exactly the region of reads.bam that is read locally."""
+    assert_same_records(outcome, probe.read("alignments", str(dataset / "reads.bam"), REGION))
+
+
+def alignment_error(errno: int, strerror: str, url: str) -> str:
+    return f"[Errno {errno}] Could not open alignment file: {strerror}: '{url}'"
+
+
+def denied(url: str) -> tuple[str, int, str]:
+    """The error of every refusal (403) when opening an alignment file."""
+    return "PermissionError", 13, alignment_error(13, "Permission denied", url)
+
+
+def refused(url: str) -> tuple[str, int, str]:
+    """The error when nothing listens, e.g. a request sent to the tests' dead proxy."""
+    return "ConnectionRefusedError", 111, alignment_error(111, "Connection refused", url)

@@ -1,0 +1,127 @@
+"""An Endpoint is an S3 service under test and the recipe pysam uses to reach it:
+the host (HTS_S3_HOST), the addressing style, a bucket, a key prefix, and valid
+credentials given as env keys. The local servers are endpoints, and so is a
+team's own one (--s3-endpoint, see external()).
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Callable
+from urllib.parse import urlsplit
+
+from tests.conftest import LOOPBACK
+from tests.s3.credentials import Creds
+from tests.s3.servers import s3_client
+
+
+class Endpoint:
+    def __init__(self, name: str, host: str, bucket: str, creds: Creds, client: Callable, *,
+                 scheme: str = "s3+http", style: str = "path", prefix: str = "",
+                 region: str | None = None, extra_env: dict[str, str] | None = None):
+        self.name, self.host, self.bucket, self.creds = name, host, bucket, creds
+        self.scheme, self.style, self.prefix, self.region = scheme, style, prefix, region
+        self._client_factory, self._client = client, None
+        self.extra_env = dict(extra_env or {})
+        self.server = None  # the local server object (MotoServer, S3rverServer), if any
+        # ETags "<md5>-<parts>" for multipart objects and ListMultipartUploads (s3rver has neither)
+        self.shows_multipart = True
+        self._uploaded: set[str] = set()
+
+    def __repr__(self) -> str:
+        return f"<Endpoint {self.name} {self.scheme}://{self.bucket}/{self.prefix} via {self.host}>"
+
+    @property
+    def client(self):
+        """boto3 S3 client with the valid credentials, to seed and inspect."""
+        if self._client is None:
+            self._client = self._client_factory()
+        return self._client
+
+    def key(self, name: str) -> str:
+        return self.prefix + name
+
+    def url(self, name: str, *, bucket: str | None = None, scheme: str | None = None,
+            userinfo: str | None = None) -> str:
+        at = f"{userinfo}@" if userinfo else ""
+        return f"{scheme or self.scheme}://{at}{bucket or self.bucket}/{self.key(name)}"
+
+    def scratch(self, name: str) -> str:
+        """A fresh key name for something a test writes."""
+        return f"out/{secrets.token_hex(6)}/{name}"
+
+    @staticmethod
+    def missing_bucket() -> str:
+        """A bucket name nobody has (bucket names are global on AWS)."""
+        return f"pysam-s3-no-such-bucket-{secrets.token_hex(8)}"
+
+    def env(self, creds: Creds | None = ..., **extra: str | None) -> dict[str, str | None]:
+        """Variables for a pysam run: host, style, region, env keys (default: the
+        valid ones; None: no keys), then *extra* (None removes a variable)."""
+        env: dict[str, str | None] = {"HTS_S3_HOST": self.host, "HTS_S3_ADDRESS_STYLE": self.style}
+        if self.region:
+            env["AWS_DEFAULT_REGION"] = self.region
+        env.update(self.extra_env)
+        creds = self.creds if creds is ... else creds
+        if creds:
+            env.update(creds.env())
+        env.update(extra)
+        return env
+
+    def upload(self, files: dict[str, Path]) -> None:
+        """Put each local file at its key, once per session."""
+        for name, path in files.items():
+            if name not in self._uploaded:
+                self.client.upload_file(str(path), self.bucket, self.key(name))
+                self._uploaded.add(name)
+
+    def get(self, name: str) -> bytes:
+        return self.client.get_object(Bucket=self.bucket, Key=self.key(name))["Body"].read()
+
+    def exists(self, name: str) -> bool:
+        found = self.client.list_objects_v2(Bucket=self.bucket, Prefix=self.key(name))
+        return any(o["Key"] == self.key(name) for o in found.get("Contents", []))
+
+    def etag(self, name: str) -> str:
+        return self.client.head_object(Bucket=self.bucket, Key=self.key(name))["ETag"].strip('"')
+
+    def open_uploads(self) -> list[str]:
+        """Keys with a multipart upload still in progress, under our prefix."""
+        found = self.client.list_multipart_uploads(Bucket=self.bucket, Prefix=self.prefix)
+        return [u["Key"] for u in found.get("Uploads", [])]
+
+    def remove_everything(self) -> None:
+        """Delete every object, then abort every upload, under our prefix."""
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix):
+            keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+            if keys:
+                self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": keys, "Quiet": True})
+        found = self.client.list_multipart_uploads(Bucket=self.bucket, Prefix=self.prefix)
+        for upload in found.get("Uploads", []):
+            self.client.abort_multipart_upload(Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+
+
+# --- your own endpoint -----------------------------------------------------------
+
+# Passed on to pysam in external mode: where libcurl finds CA certificates.
+CA_VARIABLES = ("CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR")
+
+
+def external(url: str, bucket: str, prefix: str, region: str, addressing: str | None,
+             creds: Creds, ca_env: dict[str, str]) -> Endpoint:
+    """The endpoint given by --s3-endpoint & co. Everything the run writes goes under
+    PREFIX/pysam-s3-<random>/, and remove_everything() takes it away again."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"--s3-endpoint must be an http:// or https:// URL, not {url!r}")
+    aws = parts.hostname.endswith(".amazonaws.com")
+    style = addressing or ("virtual" if aws else "path")
+    run_prefix = "/".join(p for p in (prefix.strip("/"), f"pysam-s3-{secrets.token_hex(4)}") if p) + "/"
+    no_proxy = f"{LOOPBACK},{parts.hostname}"  # the dead test proxy must not swallow it
+    return Endpoint(
+        "external", parts.netloc, bucket, creds,
+        # seeding and cleanup by boto3 use the style every S3 service takes, whatever pysam uses
+        lambda: s3_client(url, creds, region=region, style="virtual" if aws else "path"),
+        scheme="s3" if parts.scheme == "https" else "s3+http", style=style, prefix=run_prefix,
+        region=region, extra_env={"NO_PROXY": no_proxy, "no_proxy": no_proxy, **ca_env})
