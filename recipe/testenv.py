@@ -52,8 +52,9 @@ def install_s3rver() -> None:
                           "(Debian/Ubuntu: apt-get install nodejs npm; `make test` does when npm is missing)")
     log = steps.new_log("s3rver")
     with steps.step(f"install s3rver from {lock_file.relative_to(paths.ROOT)} (log: {log})"):
-        steps.run([npm, "ci", "--no-audit", "--no-fund", "--prefix", S3RVER], log=log,
-                  what="npm ci (s3rver)")
+        # cwd, not --prefix: --prefix also moves npm's global config ({prefix}/etc/npmrc),
+        # losing the machine's registry and CA settings.
+        steps.run([npm, "ci", "--no-audit", "--no-fund"], cwd=S3RVER, log=log, what="npm ci (s3rver)")
 
 
 def run_pytest(python: str, flavour: str, lock: Lock, args: list[str]) -> int:

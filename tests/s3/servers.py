@@ -239,7 +239,7 @@ class MotoServer(_Server):
 
 
 class S3rverServer(_Server):
-    """s3rver 3.7.1, installed by `npm ci --prefix tests/s3/s3rver`.
+    """s3rver 3.7.1, installed by `npm ci` in tests/s3/s3rver.
     --service-endpoint localhost makes BUCKET.s3.localhost:PORT virtual-host
     requests work; any other host name is taken whole as the bucket name."""
 
@@ -256,7 +256,7 @@ class S3rverServer(_Server):
         if not node or not script.exists():
             raise ServerStartError(
                 f"s3rver is not installed ({'no node on PATH' if not node else f'{script} is missing'}): "
-                "run `make test`, which runs `npm ci --prefix tests/s3/s3rver` (needs node and npm)")
+                "run `make test`, which runs `npm ci` in tests/s3/s3rver (needs node and npm)")
         return [node, str(script), "-d", str(self.workdir / "data"), "-a", "127.0.0.1",
                 "-p", str(self.port), "--service-endpoint", "localhost", "--configure-bucket", self.bucket]
 
