@@ -39,6 +39,9 @@ def pytest_addoption(parser):
     group.addoption("--s3-region", metavar="REGION", default="us-east-1", help="signing region")
     group.addoption("--s3-addressing", choices=("path", "virtual"),
                     help="URL style (default: virtual for *.amazonaws.com, else path)")
+    group.addoption("--s3-servers", metavar="NAMES", default="moto,s3rver",
+                    help="the local servers to run, comma-separated (default: moto,s3rver); "
+                         "cibuildwheel's containers have no node, so they run moto only")
 
 
 def pytest_configure(config):
@@ -78,11 +81,21 @@ def external_mode(config) -> bool:
     return EXTERNAL in config.stash
 
 
+def selected_servers(config) -> list[str]:
+    names = [n.strip() for n in config.getoption("--s3-servers").split(",") if n.strip()]
+    unknown = sorted(set(names) - set(SERVERS))
+    if unknown or not names:
+        raise pytest.UsageError(f"--s3-servers: unknown server(s) {unknown}; known: {', '.join(SERVERS)}")
+    return names
+
+
 def pytest_generate_tests(metafunc):
     external = external_mode(metafunc.config)
+    running = selected_servers(metafunc.config)
     for fixture, local in (("endpoint", ["moto", "s3rver"]), ("signing_endpoint", ["moto"]),
                            ("local_endpoint", ["moto", "s3rver"])):
         if fixture in metafunc.fixturenames:
+            local = [name for name in local if name in running]
             names = ["external"] if external and fixture != "local_endpoint" else local
             metafunc.parametrize(fixture, names, indirect=True, scope="session")
 
@@ -128,6 +141,8 @@ def _endpoints(request, dataset, tmp_path_factory):
     def get(name: str) -> endpoints.Endpoint:
         if name != "external" and external_mode(request.config):
             pytest.skip(LOCAL_ONLY)
+        if name != "external" and name not in selected_servers(request.config):
+            pytest.skip(f"{name} is not among --s3-servers")
         if name not in built:
             try:
                 built[name] = build(name)
