@@ -7,6 +7,9 @@
 #   make compare                    the S3 suite with our wheel and with stock pysam -> build/compare/table.md
 #   make test-endpoint ENDPOINT=https://... BUCKET=b [PREFIX=p] [REGION=r]
 #                                   the S3 suite against your own endpoint (credentials: AWS_*, ~/.aws)
+#   make sdist                      the project's sdist -> dist/, checked, and built offline once
+#   make sbom                       a CycloneDX SBOM next to each wheel in dist/
+#   make reproducible               build twice from clean clones of HEAD, compare the wheels
 #   make clean                      remove build outputs (keeps verified downloads)
 
 PYTHON  ?= python3
@@ -18,7 +21,7 @@ PYTEST_ARGS ?=
 COMPARE := build/compare
 S3_SUITE := tests/s3 tests/network_stack
 
-.PHONY: wheel test compare test-endpoint system-packages test-packages tools clean distclean
+.PHONY: wheel test compare test-endpoint sdist sbom reproducible system-packages test-packages tools clean distclean
 .DEFAULT_GOAL := wheel
 
 system-packages:
@@ -57,6 +60,15 @@ test-endpoint: wheel test-packages
 	@test -n "$(ENDPOINT)" -a -n "$(BUCKET)" || { echo "usage: make test-endpoint ENDPOINT=https://host[:port] BUCKET=name [PREFIX=path] [REGION=us-east-1] [ADDRESSING=path|virtual]" >&2; exit 2; }
 	$(TOOLS) -m recipe test -- tests/s3 -p no:cacheprovider --s3-endpoint=$(ENDPOINT) --s3-bucket=$(BUCKET) \
 		--s3-prefix=$(PREFIX) --s3-region=$(or $(REGION),us-east-1) $(if $(ADDRESSING),--s3-addressing=$(ADDRESSING))
+
+sdist: tools
+	$(TOOLS) -m recipe sdist
+
+sbom: wheel
+	$(TOOLS) -m recipe sbom dist/*.whl
+
+reproducible: tools
+	$(TOOLS) -m recipe reproducible
 
 clean:
 	find build -mindepth 1 -maxdepth 1 ! -name README.md ! -name downloads -exec rm -rf {} +

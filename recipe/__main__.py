@@ -19,10 +19,19 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("stage", help="build pysam for one interpreter and stage the wheel's contents")
     p.add_argument("--python", required=True)
     p.add_argument("--dest", required=True, type=Path)
+    p.add_argument("--downloads", type=Path,
+                   help="a folder holding pinned source archives (offline builds); verified like any download")
     p = sub.add_parser("wheel", help="everything: build, pack, repair into dist/, verify")
     p.add_argument("--python", action="append", default=[],
                    help="interpreter(s) to build for (repeatable; default: this one)")
     p = sub.add_parser("version", help="print the wheel version the current pins give")
+    p = sub.add_parser("sbom", help="write a CycloneDX SBOM next to each wheel (<wheel>.cdx.json)")
+    p.add_argument("wheels", nargs="+", type=Path)
+    p.add_argument("--out", type=Path, help="folder for the SBOMs (default: next to each wheel)")
+    p = sub.add_parser("sdist", help="build the project's sdist into dist/, check it, build a wheel from it offline")
+    p.add_argument("--no-offline-build", action="store_true", help="skip the offline build from the sdist")
+    p = sub.add_parser("reproducible",
+                       help="build the wheel twice from clean clones of HEAD and compare them byte for byte")
     p = sub.add_parser("test", help="run pytest in a fresh venv holding the wheel (or stock pysam)")
     p.add_argument("--python", action="append", default=[], help="interpreter(s) (repeatable)")
     p.add_argument("--pysam", choices=["ours", "stock"], default="ours")
@@ -31,15 +40,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "fetch":
-            from . import buildinfo, fetch, lock, options
+            from . import buildinfo, fetch, lock, options, steps
             lk, opts = lock.load(), options.load()
-            for name in args.names or buildinfo.sources_used(lk, opts):
-                fetch.prepare(lk, name)
+            with steps.exclusive():
+                for name in args.names or buildinfo.sources_used(lk, opts):
+                    fetch.prepare(lk, name)
         elif args.command == "native":
             from . import stage
             stage.native()
         elif args.command == "stage":
-            from . import stage
+            from . import fetch, lock, stage
+            if args.downloads:
+                fetch.seed_downloads(lock.load(), args.downloads.resolve())
             stage.stage(args.dest, args.python)
         elif args.command == "wheel":
             from . import interpreters, wheel
@@ -48,6 +60,18 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "version":
             from . import buildinfo, lock, options
             print(buildinfo.wheel_version(lock.load(), options.load()))
+        elif args.command == "sbom":
+            from . import sbom
+            for wheel in args.wheels:
+                print(sbom.write(wheel, args.out))
+        elif args.command == "sdist":
+            from . import sdist
+            built = sdist.build()
+            if not args.no_offline_build:
+                sdist.build_offline(built)
+        elif args.command == "reproducible":
+            from . import reproducible
+            return reproducible.check()
         elif args.command == "test":
             from . import interpreters, lock, testenv
             extra = args.pytest_args[1:] if args.pytest_args[:1] == ["--"] else args.pytest_args

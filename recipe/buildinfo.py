@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from . import patches, paths
+from . import deps, patches, paths
 from .htslib import Htslib
 from .lock import Lock
 from .options import Options
@@ -23,8 +23,10 @@ def _relative(text: str) -> str:
 
 
 def sources_used(lock: Lock, options: Options) -> list[str]:
-    names = []
-    for root in ("pysam", options.htslib_source):
+    """Every lock entry that goes into the wheel: pysam, the selected htslib
+    (with whatever it is made from) and the bundled libraries."""
+    names: list[str] = []
+    for root in ("pysam", options.htslib_source, *deps.ORDER):
         names += [s.name for s in lock.closure(root) if s.name not in names]
     return names
 
@@ -34,9 +36,10 @@ def collect(lock: Lock, options: Options, htslib: Htslib, toolchain: Toolchain,
     pins = []
     for name in sources_used(lock, options):
         s = lock[name]
-        pin = {"name": s.name, "version": s.version, "license": s.license}
+        pin = {"name": s.name, "version": s.version, "license": s.license, "homepage": s.homepage}
         if s.is_archive:
-            pin.update(file=s.file, sha256=s.sha256, routes=[r.describe() for r in s.get])
+            pin.update(file=s.file, sha256=s.sha256, routes=[r.describe() for r in s.get],
+                       urls=[r.address() for r in s.get])
         else:
             pin.update(inside=s.from_, subdir=s.subdir)
         pins.append(pin)

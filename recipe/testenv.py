@@ -1,6 +1,6 @@
 """The venv the test suite runs in: a fresh interpreter with one pysam
 installed (our wheel from dist/, or stock pysam from PyPI for comparison)
-plus requirements/test.txt. Tests import pysam from there, never from the
+plus requirements/test.txt and release.txt. Tests import pysam from there, never from the
 source tree."""
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ def create(python: str, flavour: str, lock: Lock) -> Path:
         exe = venvs.fresh(python, venv, log)
         # --only-binary: stock pysam must be PyPI's wheel, never a local build of its sdist.
         steps.run([exe, "-m", "pip", "install", "--disable-pip-version-check", "--only-binary", "pysam",
-                   pysam, "-r", paths.REQUIREMENTS / "test.txt"], log=log, what="installing the test venv")
+                   pysam, "-r", paths.REQUIREMENTS / "test.txt", "-r", paths.REQUIREMENTS / "release.txt"],
+                  log=log, what="installing the test venv")
     return exe
 
 

@@ -15,7 +15,8 @@ def build_env(python: str) -> Path:
     tag = steps.python_tag(python)
     venv = paths.VENVS / f"build-{tag}"
     req = paths.REQUIREMENTS / "build.txt"
-    fp = steps.fingerprint(req, python, steps.output([python, "-c", "import sys; print(sys.version)"]))
+    # the interpreter underneath, not the path given: every venv of one Python shares the build env
+    fp = steps.fingerprint(req, steps.output([python, "-c", "import sys; print(sys.base_prefix, sys.version)"]))
     exe = venv / "bin" / "python"
     stamp = venv / "pysam-s3.stamp"
     if steps.is_current(stamp, fp, [exe]):

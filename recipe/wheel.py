@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from . import paths, pysam_build, repair as repair_mod, stage, steps, venvs, verify as verify_mod
+from . import epoch, paths, pysam_build, repair as repair_mod, stage, steps, venvs, verify as verify_mod
 from .errors import RecipeError
 
 
@@ -36,12 +36,14 @@ PACKAGING_INPUTS = (paths.ROOT / "pyproject.toml", paths.ROOT / "CMakeLists.txt"
 
 
 def build(python: str) -> Path:
-    lock, options, toolchain, htslib = stage.native()
-    build_python = venvs.build_env(python)
-    tag = steps.python_tag(build_python)
-    built = pysam_build.build(lock, htslib, toolchain, str(build_python))
+    with steps.exclusive():  # released before the PEP 517 build, whose `recipe stage` takes it
+        lock, options, toolchain, htslib = stage.native()
+        build_python = venvs.build_env(python)
+        tag = steps.python_tag(build_python)
+        built = pysam_build.build(lock, htslib, toolchain, str(build_python))
     stamp = paths.DIST / f".{tag}.stamp"
-    fp = steps.fingerprint(built, htslib.prefix, *PACKAGING_INPUTS)
+    # the archive dates are SOURCE_DATE_EPOCH's: a new one means a new wheel
+    fp = steps.fingerprint(built, htslib.prefix, epoch.source_date_epoch(), *PACKAGING_INPUTS)
     existing = sorted(paths.DIST.glob(f"pysam-*-{tag}-{tag}-*.whl"))
     if len(existing) == 1 and steps.is_current(stamp, fp, existing):
         steps.say(f"==> {existing[0].relative_to(paths.ROOT)} is up to date")

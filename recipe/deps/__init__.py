@@ -17,7 +17,7 @@ import importlib
 import inspect
 from pathlib import Path
 
-from .. import fetch, paths, steps
+from .. import epoch, fetch, paths, steps
 from ..lock import Lock
 from ..toolchain import Toolchain
 
@@ -41,6 +41,8 @@ class DepBuild:
             **self.toolchain.env(dependency=True),
             # pkg-config must only ever see our prefix, never the machine's libraries
             "PKG_CONFIG_LIBDIR": str(self.prefix / "lib" / "pkgconfig"), "PKG_CONFIG_PATH": "",
+            # a constant, so what a library embeds (OpenSSL: "built on") depends on its inputs only
+            "SOURCE_DATE_EPOCH": epoch.DEPENDENCY_EPOCH,
         })
 
     def run(self, *cmd: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> None:
@@ -55,7 +57,7 @@ def prefix_of(toolchain: Toolchain) -> Path:
 def build_all(lock: Lock, toolchain: Toolchain, jobs: int) -> Path:
     """Build every dependency not already built with the same inputs; returns the prefix."""
     prefix = prefix_of(toolchain)
-    chain = steps.fingerprint("deps", toolchain.describe())
+    chain = steps.fingerprint("deps", toolchain.describe(), Path(__file__))  # this file sets their env
     for name in ORDER:
         module = importlib.import_module(f".{name}", __name__)
         src = lock[name]

@@ -88,3 +88,31 @@ def test_lock_rejects_a_malformed_hash(tmp_path):
                    'get = [{ url = "https://example.invalid/x.tgz" }]\n')
     with pytest.raises(RecipeError, match="sha256 must be 64 hex digits"):
         lock_mod.load(bad)
+
+
+def test_seeded_downloads_take_only_pinned_files_and_are_verified_on_use(tmp_path):
+    """`-C cmake.define.PYSAM_S3_DOWNLOADS=DIR` (offline builds): files are matched by the
+    lock's names, and bytes that do not match the pin are still refused."""
+    good, bad = tmp_path / "good.tar.gz", tmp_path / "bad.tar.gz"
+    sha = make_tarball(good, {"a.txt": b"hello"})
+    make_tarball(bad, {"a.txt": b"tampered"})
+    mirror, cache = tmp_path / "mirror", tmp_path / "downloads"
+    mirror.mkdir()
+    (mirror / "demo-1.0.tar.gz").write_bytes(good.read_bytes())
+    (mirror / "other-2.0.tar.gz").write_bytes(bad.read_bytes())
+    (mirror / "unrelated.tar.gz").write_bytes(b"x")
+    nowhere = lock_mod.Route("url", url=(tmp_path / "nowhere").as_uri())
+    lk = lock_mod.Lock(tmp_path / "lock.toml", {
+        "demo": lock_mod.Source(name="demo", version="1.0", file="demo-1.0.tar.gz", sha256=sha, get=(nowhere,)),
+        "other": lock_mod.Source(name="other", version="2.0", file="other-2.0.tar.gz", sha256=sha, get=(nowhere,)),
+    })
+    assert sorted(fetch.seed_downloads(lk, mirror, cache)) == ["demo-1.0.tar.gz", "other-2.0.tar.gz"]
+    assert not (cache / "unrelated.tar.gz").exists()
+    assert fetch.download(lk["demo"], cache).read_bytes() == good.read_bytes()
+    with pytest.raises(RecipeError, match="sha256 mismatch for other-2.0.tar.gz"):
+        fetch.download(lk["other"], cache)
+
+
+def test_seeding_from_a_missing_folder_is_an_error(tmp_path):
+    with pytest.raises(RecipeError, match="does not exist"):
+        fetch.seed_downloads(lock_mod.load(), tmp_path / "absent", tmp_path / "downloads")

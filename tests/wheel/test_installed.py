@@ -56,8 +56,12 @@ def test_build_info_lists_every_pin_and_patch(report):
     for name, pin in pins.items():
         if "sha256" in pin:
             assert pin["sha256"] == lk[name].sha256
+    # the bundled network stack too, each with the version and hash it was built from
+    for name in ("zlib", "bzip2", "xz", "libdeflate", "openssl", "curl"):
+        assert (pins[name]["version"], pins[name]["sha256"]) == (lk[name].version, lk[name].sha256), name
     applied = [p["file"] for p in info["patches"]]
     assert "0001-link-libcurl-and-libcrypto-directly.patch" in applied
+    assert "0001-no-evex512-target-feature-on-clang-22.patch" in applied  # libdeflate's series
     assert info["compiler"]["cc"] and info["compiler"]["version"] and "-O2" in info["compiler"]["cflags"]
 
 

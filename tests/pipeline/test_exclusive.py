@@ -1,0 +1,43 @@
+"""Two recipe runs never work on the shared build trees at the same time: the
+second waits for the first (build/.recipe.lock) and says so."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from recipe import steps
+from tests.conftest import ROOT
+
+HOLDER = """
+import sys, time
+from recipe import steps
+with steps.exclusive():
+    print("holding", flush=True)
+    time.sleep(float(sys.argv[1]))
+"""
+
+
+@pytest.mark.timeout(60)
+def test_a_second_run_waits_and_says_why(capsys):
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, "2"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        start = time.monotonic()
+        with steps.exclusive():
+            waited = time.monotonic() - start
+        assert waited > 1.0
+        assert f"waiting for another recipe run (pid {holder.pid}:" in capsys.readouterr().out
+    finally:
+        holder.wait(timeout=30)
+
+
+def test_reentrant_within_a_process():
+    with steps.exclusive():
+        with steps.exclusive():
+            pass
+        with steps.exclusive():
+            pass
