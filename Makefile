@@ -10,6 +10,7 @@
 #   make sdist                      the project's sdist -> dist/, checked, and built offline once
 #   make sbom                       a CycloneDX SBOM next to each wheel in dist/
 #   make reproducible               build twice from clean clones of HEAD, compare the wheels
+#   make bench                      ours vs stock pysam: speed, S3 requests, sizes, rebuild -> build/bench/
 #   make clean                      remove build outputs (keeps verified downloads)
 
 PYTHON  ?= python3
@@ -21,7 +22,7 @@ PYTEST_ARGS ?=
 COMPARE := build/compare
 S3_SUITE := tests/s3 tests/network_stack
 
-.PHONY: wheel test compare test-endpoint sdist sbom reproducible system-packages test-packages tools clean distclean
+.PHONY: wheel test compare test-endpoint sdist sbom reproducible bench system-packages test-packages tools clean distclean
 .DEFAULT_GOAL := wheel
 
 system-packages:
@@ -69,6 +70,10 @@ sbom: wheel
 
 reproducible: tools
 	$(TOOLS) -m recipe reproducible
+
+# BENCH_ARGS: e.g. --rounds 3, --cold-build (also times `make wheel` from scratch)
+bench: wheel test-packages
+	$(TOOLS) -m bench $(BENCH_ARGS)
 
 clean:
 	find build -mindepth 1 -maxdepth 1 ! -name README.md ! -name downloads -exec rm -rf {} +

@@ -1,7 +1,7 @@
 """The venv the test suite runs in: a fresh interpreter with one pysam
 installed (our wheel from dist/, or stock pysam from PyPI for comparison)
-plus requirements/test.txt and release.txt. Tests import pysam from there, never from the
-source tree."""
+plus requirements/test.txt, release.txt and bench.txt. Tests import pysam from there,
+never from the source tree."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from .errors import RecipeError
 from .lock import Lock
 
 FLAVOURS = ("ours", "stock")
+# installed next to pysam in every test venv
+REQUIREMENTS = tuple(paths.REQUIREMENTS / name for name in ("test.txt", "release.txt", "bench.txt"))
 
 
 def our_wheel(tag: str) -> Path:
@@ -34,7 +36,7 @@ def create(python: str, flavour: str, lock: Lock) -> Path:
         exe = venvs.fresh(python, venv, log)
         # --only-binary: stock pysam must be PyPI's wheel, never a local build of its sdist.
         steps.run([exe, "-m", "pip", "install", "--disable-pip-version-check", "--only-binary", "pysam",
-                   pysam, "-r", paths.REQUIREMENTS / "test.txt", "-r", paths.REQUIREMENTS / "release.txt"],
+                   pysam, *(arg for f in REQUIREMENTS for arg in ("-r", f))],
                   log=log, what="installing the test venv")
     return exe
 

@@ -1,0 +1,78 @@
+"""Subprocesses of the benchmark: each in its own process group, killed as a
+group when its time is up or the benchmark dies.
+
+A measurement runs a script of bench/ with a venv's python (`-I`: only the
+venv's packages are importable), in a working directory of its own, with a
+clean environment: a fresh HOME (htslib reads ~/.aws, ~/.s3cfg), no inherited
+AWS_*/HTS_*/CURL_*/REF_* variables, and every proxy variable pointing at a
+closed port on loopback, so a request to anything but 127.0.0.1 fails at once.
+Scripts report through a JSON file, not stdout: samtools code run in-process
+(pysam.view) writes to file descriptor 1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+from tests.s3.servers import die_with_parent, kill_group, scrubbed_environ
+
+BENCH = Path(__file__).resolve().parent
+DEAD_PROXY = "http://127.0.0.1:9"
+LOOPBACK = "127.0.0.1,localhost"
+
+
+class BenchError(Exception):
+    """What went wrong, for the user: printed without a traceback."""
+
+
+def environment(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = scrubbed_environ()
+    env["HOME"] = str(home)
+    for name in ("http_proxy", "https_proxy", "all_proxy"):
+        env[name] = env[name.upper()] = DEAD_PROXY
+    env["no_proxy"] = env["NO_PROXY"] = LOOPBACK
+    env.update(extra or {})
+    return env
+
+
+def run(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float,
+        stdout=subprocess.PIPE) -> subprocess.CompletedProcess:
+    """Run to completion or kill the group after *timeout* seconds (BenchError)."""
+    proc = subprocess.Popen([str(a) for a in argv], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                            stdout=stdout, stderr=subprocess.PIPE, start_new_session=True,
+                            preexec_fn=die_with_parent)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        kill_group(proc, grace=1.0)
+        proc.communicate()
+        raise BenchError(f"`{' '.join(map(str, argv))}` still running after {timeout:.0f} s: killed") from None
+    return subprocess.CompletedProcess(argv, proc.returncode, out, err.decode(errors="replace"))
+
+
+def script(python: Path, name: str, *args, cwd: Path, timeout: float,
+           env: dict[str, str] | None = None) -> dict:
+    """Run bench/<name> in *python*'s venv; returns the JSON it wrote."""
+    with tempfile.TemporaryDirectory(prefix="bench-run-") as tmp:
+        home, result = Path(tmp, "home"), Path(tmp, "result.json")
+        home.mkdir()
+        done = run([python, "-I", BENCH / name, result, *args], cwd=cwd, env=environment(home, env),
+                   timeout=timeout)
+        if done.returncode != 0 or not result.exists():
+            tail = "\n".join("    | " + line for line in done.stderr.strip().splitlines()[-15:])
+            raise BenchError(f"{name} {' '.join(map(str, args))} failed with {python} "
+                             f"(exit status {done.returncode}):\n{tail}")
+        return json.loads(result.read_text())
+
+
+def scratch(parent: Path, prefix: str) -> Path:
+    parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(dir=parent, prefix=prefix))
+
+
+def tree_size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.is_dir() else os.path.getsize(path)

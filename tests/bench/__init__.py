@@ -1,0 +1,1 @@
+"""The benchmark (bench/, `make bench`) run end to end on tiny data."""
