@@ -45,7 +45,7 @@ class Profile:
 
 
 FULL = Profile("full", {"chr1": 20_000_000, "chr2": 12_000_000, "chrM": 16_569},
-               reads=400_000, large_reads=3_450_000, vcf_records=200_000)
+               reads=400_000, large_reads=4_200_000, vcf_records=200_000)  # large: about 500 MB
 TINY = Profile("tiny", {"chr1": 1_000_000, "chr2": 400_000, "chrM": 16_569},
                reads=10_000, large_reads=40_000, vcf_records=2_000)
 
