@@ -15,7 +15,7 @@ from . import deps, patches, paths
 from .htslib import Htslib
 from .lock import Lock
 from .options import Options
-from .toolchain import Toolchain
+from .toolchain import EXTENSION_CFLAGS, Toolchain
 
 
 def _relative(text: str) -> str:
@@ -59,7 +59,7 @@ def collect(lock: Lock, options: Options, htslib: Htslib, toolchain: Toolchain,
         "python_tag": python_tag,
         "pins": pins,
         "patches": applied,
-        "compiler": toolchain.describe(),
+        "compiler": {**toolchain.describe(), "extension_cflags": " ".join(EXTENSION_CFLAGS)},
     }
 
 

@@ -34,7 +34,7 @@ def build(lock: Lock, htslib: Htslib, toolchain: Toolchain, python: str) -> Path
     base = paths.PYSAM_BUILDS / f"{tag}-{toolchain.name}"
     work, out, wheels, stamp = base / "src", base / "out", base / "wheel", base / "pysam.stamp"
     fp = steps.fingerprint("pysam", Path(__file__), lock["pysam"], steps.fingerprint(tree), toolchain.describe(),
-                           htslib.version, htslib.features, str(htslib.prefix),
+                           toolchain.env(extension=True)["CFLAGS"], htslib.version, htslib.features, str(htslib.prefix),
                            steps.fingerprint(htslib.shared_library), python)
     if steps.is_current(stamp, fp, [out / "pysam" / "__init__.py"]):
         return out
@@ -44,7 +44,7 @@ def build(lock: Lock, htslib: Htslib, toolchain: Toolchain, python: str) -> Path
         steps.fresh_dirs(out, wheels)
         steps.copy_tree(tree, work)
         env = steps.clean_env({
-            **toolchain.env(),
+            **toolchain.env(extension=True),
             "LDSHARED": f"{toolchain.cc} -shared",
             # pysam links -lz itself: our static, hidden-visibility zlib. $ORIGIN: the
             # extensions find libhts.so.3 next to themselves in the wheel.

@@ -39,7 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"htslib source: {b['htslib_source']}; configure: {' '.join(b['htslib_configure_options'])}")
     c = b["compiler"]
     print(f"compiler: {c['version']}, targeting glibc {c['glibc']}")
-    print(f"  CFLAGS {c['cflags']} (dependencies also {c['dependency_cflags']})")
+    print(f"  CFLAGS {c['cflags']} (dependencies also {c['dependency_cflags']}; "
+          f"pysam's extensions also {c['extension_cflags']})")
     print("pins:")
     for pin in b["pins"]:
         where = f"sha256 {pin['sha256']}" if "sha256" in pin else f"inside {pin['inside']}/{pin['subdir']}"

@@ -63,6 +63,7 @@ def test_build_info_lists_every_pin_and_patch(report):
     assert "0001-link-libcurl-and-libcrypto-directly.patch" in applied
     assert "0001-no-evex512-target-feature-on-clang-22.patch" in applied  # libdeflate's series
     assert info["compiler"]["cc"] and info["compiler"]["version"] and "-O2" in info["compiler"]["cflags"]
+    assert info["compiler"]["extension_cflags"] == "-DNDEBUG -fwrapv -O3"
 
 
 def test_build_info_carries_no_paths_or_environment(report):
