@@ -18,11 +18,10 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from tests.isolation import loopback_only
 from tests.s3.servers import die_with_parent, kill_group, scrubbed_environ
 
 BENCH = Path(__file__).resolve().parent
-DEAD_PROXY = "http://127.0.0.1:9"
-LOOPBACK = "127.0.0.1,localhost"
 
 
 class BenchError(Exception):
@@ -30,13 +29,7 @@ class BenchError(Exception):
 
 
 def environment(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = scrubbed_environ()
-    env["HOME"] = str(home)
-    for name in ("http_proxy", "https_proxy", "all_proxy"):
-        env[name] = env[name.upper()] = DEAD_PROXY
-    env["no_proxy"] = env["NO_PROXY"] = LOOPBACK
-    env.update(extra or {})
-    return env
+    return {**loopback_only(scrubbed_environ(), home), **(extra or {})}
 
 
 def run(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float,

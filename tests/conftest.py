@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.isolation import PROXY_VARIABLES, loopback_only
+
 ROOT = Path(__file__).resolve().parent.parent
 # The recipe (stdlib only) is importable for the pipeline tests; src/ is NOT on
 # the path, so `import pysam_s3` finds the installed wheel's copy.
@@ -22,20 +24,13 @@ sys.path.insert(0, str(ROOT))
 
 OURS = importlib.util.find_spec("pysam_s3") is not None
 
-# A closed port on loopback: a request that goes through the proxy is refused at once.
-DEAD_PROXY = "http://127.0.0.1:9"
-LOOPBACK = "127.0.0.1,localhost,.localhost,::1"
-
 
 def isolated_env(home: Path) -> dict[str, str]:
     """The environment a test (or a subprocess it starts) runs with."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("AWS_", "HTS_S3_", "CURL_", "SSL_CERT_"))
-           and k.lower() not in ("http_proxy", "https_proxy", "all_proxy", "no_proxy")}
-    env.update(HOME=str(home), http_proxy=DEAD_PROXY, https_proxy=DEAD_PROXY, all_proxy=DEAD_PROXY,
-               HTTP_PROXY=DEAD_PROXY, HTTPS_PROXY=DEAD_PROXY, ALL_PROXY=DEAD_PROXY,
-               no_proxy=LOOPBACK, NO_PROXY=LOOPBACK)
-    return env
+           and k.lower() not in (*PROXY_VARIABLES, "no_proxy")}
+    return loopback_only(env, home)
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import botocore.exceptions
 
-from tests.conftest import LOOPBACK
+from tests.isolation import LOOPBACK
 from tests.s3.credentials import Creds
 from tests.s3.servers import s3_client
 
