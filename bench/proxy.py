@@ -45,11 +45,13 @@ class CountingProxy:
         self.server.shutdown()
         self.server.server_close()
 
-    def record(self, method: str, path: str, range_: str | None, status: int, served: int) -> None:
+    def record(self, method: str, path: str, headers, status: int, served: int) -> None:
         with self._lock:
             self._requests[method] += 1
             self._bytes += served
-            self._log.append({"method": method, "path": path, "range": range_, "status": status, "bytes": served})
+            self._log.append({"method": method, "path": path, "host": headers.get("Host"),
+                              "range": headers.get("Range"), "region": signing_region(headers),
+                              "status": status, "bytes": served})
 
     def take(self) -> dict:
         """What was counted since the last take(), and start again from zero."""
@@ -57,6 +59,13 @@ class CountingProxy:
             counted = {"requests": dict(self._requests), "bytes": self._bytes, "log": self._log}
             self._requests, self._bytes, self._log = collections.Counter(), 0, []
         return counted
+
+
+def signing_region(headers) -> str | None:
+    """The region a SigV4 request was signed for (its credential scope: no secret)."""
+    auth = headers.get("Authorization") or ""
+    scope = auth.partition("Credential=")[2].split(",")[0].split("/")
+    return scope[2] if len(scope) == 5 else None
 
 
 def _handler(proxy: CountingProxy) -> type[BaseHTTPRequestHandler]:
@@ -101,7 +110,7 @@ def _handler(proxy: CountingProxy) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True  # pysam hung up: a transfer it no longer wants
             finally:
                 upstream.close()
-                proxy.record(self.command, self.path, self.headers.get("Range"), status, served)
+                proxy.record(self.command, self.path, self.headers, status, served)
 
         do_GET = do_HEAD = do_PUT = do_POST = do_DELETE = forward
 

@@ -62,7 +62,8 @@ def https_endpoint(tmp_path_factory, tls_files, pki):
 
 
 def s3_env(moto, proxy) -> dict[str, str]:
-    return {"HTS_S3_HOST": proxy.hostport, "HTS_S3_ADDRESS_STYLE": "path", **moto.full.env()}
+    """The standard configuration: an https endpoint URL (the TLS proxy) and keys."""
+    return {"AWS_ENDPOINT_URL": f"https://{proxy.hostport}", **moto.full.env()}
 
 
 READ_OVER_HTTPS = f"""

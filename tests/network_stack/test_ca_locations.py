@@ -72,7 +72,11 @@ def test_unknown_ca_fails_with_a_certificate_error(https_endpoint):
     before = proxy.connections
     out = runner.run(READ_OVER_HTTPS, s3_env(moto, proxy))
     assert not out.ok and not out.timed_out
-    assert out.exc_type in ("OSError", "PermissionError", "ConnectionError", "ValueError"), out
+    assert (out.exc_type, out.errno) == ("OSError", 5), out
+    # the reason is in the exception itself, not only on stderr
+    assert (f"[Errno 5] Could not open alignment file: Input/output error; S3 read of {BUCKET}/reads.bam: "
+            f"the TLS certificate of https://{proxy.hostport} could not be verified") in out.message, out
+    assert "; set CURL_CA_BUNDLE or SSL_CERT_FILE to a CA bundle that trusts the server" in out.message, out
     assert "TLS certificate problem: SSL peer certificate or SSH remote key was not OK" in out.stderr, out
     assert "Set CURL_CA_BUNDLE or SSL_CERT_FILE" in out.stderr, out
     assert proxy.connections == before  # the client hung up in the handshake: nothing was sent
@@ -110,6 +114,8 @@ def test_https_urls_outside_s3_verify_too(https_files, pki):
            "    result = [r.to_string() for r in f.fetch(until_eof=True)]\n"
     refused = runner.run(code, {})
     assert not refused.ok and "TLS certificate problem" in refused.stderr, refused
+    assert "TLS certificate problem: SSL peer certificate or SSH remote key was not OK. CA certificates used" \
+        in refused.message, refused
     out = runner.run(code, {"CURL_CA_BUNDLE": str(pki.ca_pem)})
     assert out.ok, out
     assert out.result == expected

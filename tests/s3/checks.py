@@ -48,15 +48,28 @@ def assert_read_bam(outcome: Outcome, dataset) -> None:
     assert_same_records(outcome, probe.read("alignments", str(dataset / "reads.bam"), REGION))
 
 
-def alignment_error(errno: int, strerror: str, url: str) -> str:
-    return f"[Errno {errno}] Could not open alignment file: {strerror}: '{url}'"
+def alignment_error(errno: int, strerror: str, url: str, detail: str | None = None) -> str:
+    """The message of an AlignmentFile that could not be opened; *detail* is
+    htslib's explanation (hfile_error_detail: the S3 error code and its cause)."""
+    return f"[Errno {errno}] Could not open alignment file: {strerror}{'; ' + detail if detail else ''}: '{url}'"
 
 
-def denied(url: str) -> tuple[str, int, str]:
-    """The error of every refusal (403) when opening an alignment file."""
-    return "PermissionError", 13, alignment_error(13, "Permission denied", url)
+def assert_denied(outcome: Outcome, url: str, *fragments: str) -> None:
+    """PermissionError opening *url*, explained by htslib with each of *fragments*
+    (e.g. the S3 error code, which key id from where)."""
+    assert not outcome.ok and not outcome.timed_out, str(outcome)
+    assert (outcome.exc_type, outcome.errno) == ("PermissionError", 13), str(outcome)
+    start = "[Errno 13] Could not open alignment file: Permission denied; S3 "
+    assert outcome.message.startswith(start) and outcome.message.endswith(f": '{redact(url)}'"), str(outcome)
+    missing = [f for f in fragments if redact(f) not in outcome.message]
+    assert not missing, f"{missing} not in: {outcome.message}"
 
 
-def refused(url: str) -> tuple[str, int, str]:
+def unknown_key(source: str) -> tuple[str, str]:
+    """Fragments of the refusal of tests.s3.credentials.UNKNOWN, taken from *source*."""
+    return "(S3 error InvalidAccessKeyId, HTTP 403)", f"key id ...0000 from {source}"
+
+
+def refused(url: str, detail: str | None = None) -> tuple[str, int, str]:
     """The error when nothing listens, e.g. a request sent to the tests' dead proxy."""
-    return "ConnectionRefusedError", 111, alignment_error(111, "Connection refused", url)
+    return "ConnectionRefusedError", 111, alignment_error(111, "Connection refused", url, detail)

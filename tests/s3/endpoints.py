@@ -1,7 +1,9 @@
-"""An Endpoint is an S3 service under test and the recipe pysam uses to reach it:
-the host (HTS_S3_HOST), the addressing style, a bucket, a key prefix, and valid
-credentials given as env keys. The local servers are endpoints, and so is a
-team's own one (--s3-endpoint, see external()).
+"""An Endpoint is an S3 service under test and how pysam reaches it: the
+service's URL, a bucket, a key prefix and valid credentials. pysam is
+configured the way every AWS tool is (AWS_ENDPOINT_URL, the AWS_* keys,
+s3://BUCKET/KEY); htslib_env() gives htslib's own dialect instead
+(HTS_S3_HOST, HTS_S3_ADDRESS_STYLE, s3+http://). The local servers are
+endpoints, and so is a team's own one (--s3-endpoint, see external()).
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ from tests.s3.servers import s3_client
 
 class Endpoint:
     def __init__(self, name: str, host: str, bucket: str, creds: Creds, client: Callable, *,
-                 scheme: str = "s3+http", style: str = "path", prefix: str = "",
-                 region: str | None = None, extra_env: dict[str, str] | None = None):
+                 scheme: str = "http", style: str = "path", prefix: str = "",
+                 region: str | None = None, extra_env: dict[str, str] | None = None,
+                 aws: bool = False):
         self.name, self.host, self.bucket, self.creds = name, host, bucket, creds
         self.scheme, self.style, self.prefix, self.region = scheme, style, prefix, region
+        self.aws = aws  # AWS itself: reached without an endpoint URL
         self._client_factory, self._client = client, None
         self.extra_env = dict(extra_env or {})
         self.server = None  # the local server object (MotoServer, S3rverServer), if any
@@ -32,7 +36,12 @@ class Endpoint:
         self._uploaded: set[str] = set()
 
     def __repr__(self) -> str:
-        return f"<Endpoint {self.name} {self.scheme}://{self.bucket}/{self.prefix} via {self.host}>"
+        return f"<Endpoint {self.name} s3://{self.bucket}/{self.prefix} via {self.endpoint_url}>"
+
+    @property
+    def endpoint_url(self) -> str:
+        """The service's URL, as AWS_ENDPOINT_URL or a profile's endpoint_url gives it."""
+        return f"{self.scheme}://{self.host}"
 
     @property
     def client(self):
@@ -44,10 +53,14 @@ class Endpoint:
     def key(self, name: str) -> str:
         return self.prefix + name
 
-    def url(self, name: str, *, bucket: str | None = None, scheme: str | None = None,
+    def url(self, name: str, *, bucket: str | None = None, scheme: str = "s3",
             userinfo: str | None = None) -> str:
         at = f"{userinfo}@" if userinfo else ""
-        return f"{scheme or self.scheme}://{at}{bucket or self.bucket}/{self.key(name)}"
+        return f"{scheme}://{at}{bucket or self.bucket}/{self.key(name)}"
+
+    def htslib_url(self, name: str, **kw) -> str:
+        """The URL of htslib's own dialect: s3+http:// for an http endpoint."""
+        return self.url(name, scheme="s3" if self.scheme == "https" else "s3+http", **kw)
 
     def scratch(self, name: str) -> str:
         """A fresh key name for something a test writes."""
@@ -58,10 +71,7 @@ class Endpoint:
         """A bucket name nobody has (bucket names are global on AWS)."""
         return f"pysam-s3-no-such-bucket-{secrets.token_hex(8)}"
 
-    def env(self, creds: Creds | None = ..., **extra: str | None) -> dict[str, str | None]:
-        """Variables for a pysam run: host, style, region, env keys (default: the
-        valid ones; None: no keys), then *extra* (None removes a variable)."""
-        env: dict[str, str | None] = {"HTS_S3_HOST": self.host, "HTS_S3_ADDRESS_STYLE": self.style}
+    def _with(self, env: dict[str, str | None], creds: Creds | None, extra: dict) -> dict[str, str | None]:
         if self.region:
             env["AWS_DEFAULT_REGION"] = self.region
         env.update(self.extra_env)
@@ -70,6 +80,19 @@ class Endpoint:
             env.update(creds.env())
         env.update(extra)
         return env
+
+    def env(self, creds: Creds | None = ..., **extra: str | None) -> dict[str, str | None]:
+        """The standard AWS configuration for a pysam run: the endpoint URL, the
+        region, env keys (default: the valid ones; None: no keys), then *extra*
+        (None removes a variable)."""
+        base: dict[str, str | None] = {} if self.aws else {"AWS_ENDPOINT_URL": self.endpoint_url}
+        if self.style != ("virtual" if self.aws else "path"):  # what s3:// picks by itself
+            base["HTS_S3_ADDRESS_STYLE"] = self.style  # no AWS variable says it; a profile could
+        return self._with(base, creds, extra)
+
+    def htslib_env(self, creds: Creds | None = ..., **extra: str | None) -> dict[str, str | None]:
+        """htslib's own dialect: HTS_S3_HOST and HTS_S3_ADDRESS_STYLE (use htslib_url())."""
+        return self._with({"HTS_S3_HOST": self.host, "HTS_S3_ADDRESS_STYLE": self.style}, creds, extra)
 
     def upload(self, files: dict[str, Path]) -> None:
         """Put each local file at its key, once per session."""
@@ -132,5 +155,5 @@ def external(url: str, bucket: str, prefix: str, region: str, addressing: str | 
         "external", parts.netloc, bucket, creds,
         # seeding and cleanup by boto3 use the style every S3 service takes, whatever pysam uses
         lambda: s3_client(url, creds, region=region, style="virtual" if aws else "path"),
-        scheme="s3" if parts.scheme == "https" else "s3+http", style=style, prefix=run_prefix,
-        region=region, extra_env={"NO_PROXY": no_proxy, "no_proxy": no_proxy, **ca_env})
+        scheme=parts.scheme, style=style, prefix=run_prefix, region=region, aws=aws,
+        extra_env={"NO_PROXY": no_proxy, "no_proxy": no_proxy, **ca_env})

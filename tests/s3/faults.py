@@ -49,8 +49,9 @@ class BlackHole:
 
 
 # A rule looks at (method, path with query) and returns None to forward the
-# request, or (HTTP status, S3 error code) to answer with that error.
-Rule = Callable[[str, str], "tuple[int, str] | None"]
+# request, or (HTTP status, S3 error code[, {element: text}]) to answer with that
+# error document (the elements after <Code>; default: a <Message>).
+Rule = Callable[[str, str], "tuple | None"]
 
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "expect", "te"}
 
@@ -94,9 +95,10 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         body = self._body()
         fault = proxy.rule(self.command, self.path)
         if fault:
-            status, code = fault
+            status, code, *more = fault
+            fields = more[0] if more else {"Message": "injected by the tests' faulty proxy"}
             payload = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
-                       f"<Message>injected by the tests' faulty proxy</Message></Error>").encode()
+                       + "".join(f"<{k}>{v}</{k}>" for k, v in fields.items()) + "</Error>").encode()
             headers = [("Content-Type", "application/xml")]
         else:
             status, headers, payload = self._forward(proxy.upstream, body)

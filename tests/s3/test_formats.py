@@ -7,7 +7,7 @@ import pytest
 
 from tests import data
 from tests.s3 import datasets, probe
-from tests.s3.checks import assert_raised, assert_same_records
+from tests.s3.checks import assert_same_records
 from tests.s3.runner import probe_call, run
 
 pytestmark = pytest.mark.timeout(90)
@@ -83,12 +83,15 @@ def test_index_given_as_a_second_url(endpoint, dataset, case):
     assert outcome.cwd_files == ([datasets.EXPLICIT_INDEX[name]] if downloaded else [])
 
 
-@pytest.mark.known_gap("FastaFile(filepath_index=S3 URL) is refused by pysam's own os.path.exists check")
-def test_fasta_index_as_a_second_url_is_refused(endpoint):
+def test_fasta_with_its_index_given_by_url(endpoint, dataset):
+    """FastaFile(filepath_index=S3 URL) used to be refused by pysam's own
+    os.path.exists check; the index is now read from where the URL says."""
+    regions = SCOPES["many-regions"]
     index_url = endpoint.url(f"explicit/idx/{datasets.EXPLICIT_INDEX['ref.fa']}")
-    outcome = run(probe_call("read", "fasta", endpoint.url("explicit/ref.fa"), SCOPES["region"],
+    outcome = run(probe_call("read", "fasta", endpoint.url("explicit/ref.fa"), regions,
                              filepath_index=index_url), endpoint.env())
-    assert_raised(outcome, "OSError", None, f"filename {index_url} does not exist")
+    assert_same_records(outcome, probe.read("fasta", str(dataset / "ref.fa"), regions))
+    assert outcome.cwd_files == []
 
 
 def test_fasta_index_is_read_in_place(endpoint, dataset):

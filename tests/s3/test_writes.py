@@ -10,7 +10,7 @@ import hashlib
 import pytest
 
 from tests.s3 import datasets
-from tests.s3.checks import alignment_error, assert_raised, denied
+from tests.s3.checks import alignment_error, assert_denied, assert_raised
 from tests.s3.faults import FaultyProxy
 from tests.s3.runner import probe_call, run
 
@@ -58,14 +58,18 @@ def test_write_equals_the_local_write(endpoint, sources, isolated, fmt, size, pa
 def test_write_to_a_missing_bucket_fails_at_open(endpoint, dataset):
     url = endpoint.url("out/x.bam", bucket=endpoint.missing_bucket())
     outcome = run(probe_call("copy", "alignments", str(dataset / "reads.bam"), [url], "wb"), endpoint.env())
-    assert_raised(outcome, "FileNotFoundError", 2, alignment_error(2, "No such file or directory", url))
+    bucket = url.split("/")[2]
+    detail = (f"S3 write of {url[len('s3://'):]}: there is no bucket '{bucket}' at {endpoint.endpoint_url} "
+              f"(from AWS_ENDPOINT_URL) (S3 error NoSuchBucket, HTTP 404)")
+    assert_raised(outcome, "FileNotFoundError", 2, alignment_error(2, "No such file or directory", url, detail))
 
 
 def test_write_without_permission_fails_at_open(moto, dataset):
     url = moto.url(moto.scratch("denied.bam"))
     outcome = run(probe_call("copy", "alignments", str(dataset / "reads.bam"), [url], "wb"),
                   moto.env(moto.server.denied))
-    assert_raised(outcome, *denied(url))
+    assert_denied(outcome, url, f"S3 write of {url[len('s3://'):]}: key id ...{moto.server.denied.key_id[-4:]} "
+                                "from the environment may not write this object (S3 error AccessDenied, HTTP 403)")
     assert moto.open_uploads() == []
 
 
@@ -77,7 +81,7 @@ def write_failing_completion(ep, dataset, fmt: str, answer: tuple[int, str], ver
     proxy = FaultyProxy(ep.host, lambda method, path: answer if method == "POST" and "uploadId=" in path else None)
     try:
         outcome = run(probe_call("copy", kind, str(dataset / SMALL[fmt]), [ep.url(key)], mode,
-                                 verbosity=verbosity), ep.env(HTS_S3_HOST=proxy.hostport))
+                                 verbosity=verbosity), ep.env(AWS_ENDPOINT_URL=f"http://{proxy.hostport}"))
     finally:
         proxy.stop()
     # the part, the failed completion, then the abort (s3rver has no abort: 405)
@@ -89,8 +93,10 @@ def write_failing_completion(ep, dataset, fmt: str, answer: tuple[int, str], ver
 @pytest.mark.parametrize("fmt", ["bam", "vcf.gz"])
 def test_refused_completion_is_reported_at_close(local_endpoint, dataset, fmt):
     outcome, key = write_failing_completion(local_endpoint, dataset, fmt, (500, "InternalError"))
+    ep = local_endpoint
     assert_raised(outcome, "OSError", 5,
-                  f"[Errno 5] Closing failed: Input/output error: '{local_endpoint.url(key)}'")
+                  f"[Errno 5] Closing failed: Input/output error; S3 write of {ep.bucket}/{ep.key(key)}: "
+                  f"injected by the tests' faulty proxy (S3 error InternalError, HTTP 500): '{ep.url(key)}'")
 
 
 @pytest.mark.known_gap("close() succeeds when S3 answers the completion with 200 OK and an <Error> body "
