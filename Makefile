@@ -29,9 +29,11 @@ system-packages:
 	@sh scripts/apt-install.sh requirements/apt.txt
 
 # node and npm for s3rver, from Debian only when npm is missing (a node from
-# elsewhere, e.g. NodeSource, already brings its own npm).
+# elsewhere, e.g. NodeSource, already brings its own npm); Ceph's monitor, OSD
+# and RADOS Gateway for the third S3 server (apt-install.sh skips what is there).
 test-packages: system-packages
 	@command -v npm >/dev/null || sh scripts/apt-install.sh requirements/apt-node.txt
+	@sh scripts/apt-install.sh requirements/apt-ceph.txt
 
 $(VENV)/.ready: requirements/tools.txt | system-packages
 	@echo "==> creating the tool environment $(VENV)"

@@ -1,15 +1,16 @@
 """Fixtures of the S3 suite.
 
-By default the suite starts moto (SigV4 and IAM on) and s3rver on 127.0.0.1
-once per session, seeds them with the data set, and stops them at the end.
+By default the suite starts moto (SigV4 and IAM on), s3rver and Ceph's RADOS
+Gateway (rgw) on 127.0.0.1 once per session, seeds them with the data set, and
+stops them at the end.
 With --s3-endpoint it runs against your own endpoint instead (see
 pytest_addoption); tests that need moto's IAM users, a black hole or a faulty
 proxy are then skipped with the reason.
 
 Parametrized fixtures (ids name the endpoint):
-  endpoint          every endpoint: moto and s3rver, or yours
-  signing_endpoint  endpoints that check signatures: moto, or yours
-  local_endpoint    moto and s3rver even in external mode (skipped there)
+  endpoint          every endpoint: moto, s3rver and rgw, or yours
+  signing_endpoint  endpoints that check signatures: moto and rgw, or yours
+  local_endpoint    moto, s3rver and rgw even in external mode (skipped there)
 Single ones: moto, s3rver (Endpoint objects; .server is the server process).
 """
 
@@ -22,7 +23,7 @@ import pytest
 
 from tests.s3 import datasets, endpoints
 from tests.s3.credentials import Creds, redact
-from tests.s3.servers import MotoServer, S3rverServer, ServerStartError
+from tests.s3.servers import MotoServer, RgwServer, S3rverServer, ServerStartError
 
 BUCKET = "pysam-s3-test"
 EXTERNAL = pytest.StashKey[endpoints.Endpoint]()
@@ -30,7 +31,7 @@ LOCAL_ONLY = "needs the local servers (moto's IAM users, a black hole or a fault
 
 
 def pytest_addoption(parser):
-    group = parser.getgroup("s3", "S3 suite against your own endpoint (default: local moto and s3rver)")
+    group = parser.getgroup("s3", "S3 suite against your own endpoint (default: local moto, s3rver and rgw)")
     group.addoption("--s3-endpoint", metavar="URL",
                     help="http(s) URL of the S3 service, e.g. https://s3.eu-west-1.amazonaws.com")
     group.addoption("--s3-bucket", metavar="NAME", help="an existing bucket you may write to")
@@ -39,9 +40,9 @@ def pytest_addoption(parser):
     group.addoption("--s3-region", metavar="REGION", default="us-east-1", help="signing region")
     group.addoption("--s3-addressing", choices=("path", "virtual"),
                     help="URL style (default: virtual for *.amazonaws.com, else path)")
-    group.addoption("--s3-servers", metavar="NAMES", default="moto,s3rver",
-                    help="the local servers to run, comma-separated (default: moto,s3rver); "
-                         "cibuildwheel's containers have no node, so they run moto only")
+    group.addoption("--s3-servers", metavar="NAMES", default="moto,s3rver,rgw",
+                    help="the local servers to run, comma-separated (default: moto,s3rver,rgw); "
+                         "cibuildwheel's containers have neither node nor Ceph, so they run moto only")
 
 
 def pytest_configure(config):
@@ -92,8 +93,8 @@ def selected_servers(config) -> list[str]:
 def pytest_generate_tests(metafunc):
     external = external_mode(metafunc.config)
     running = selected_servers(metafunc.config)
-    for fixture, local in (("endpoint", ["moto", "s3rver"]), ("signing_endpoint", ["moto"]),
-                           ("local_endpoint", ["moto", "s3rver"])):
+    for fixture, local in (("endpoint", ["moto", "s3rver", "rgw"]), ("signing_endpoint", ["moto", "rgw"]),
+                           ("local_endpoint", ["moto", "s3rver", "rgw"])):
         if fixture in metafunc.fixturenames:
             local = [name for name in local if name in running]
             names = ["external"] if external and fixture != "local_endpoint" else local
@@ -115,7 +116,7 @@ def big_bam():
 
 # --- servers and endpoints -----------------------------------------------------
 
-SERVERS = {"moto": MotoServer, "s3rver": S3rverServer}
+SERVERS = {"moto": MotoServer, "s3rver": S3rverServer, "rgw": RgwServer}
 
 
 @pytest.fixture(scope="session")
@@ -132,8 +133,7 @@ def _endpoints(request, dataset, tmp_path_factory):
             server = SERVERS[name](tmp_path_factory.mktemp(name), BUCKET)
             server.start()
             request.addfinalizer(server.stop)
-            creds = server.full if name == "moto" else server.creds
-            ep = endpoints.Endpoint(name, server.hostport, server.bucket, creds, server.client)
+            ep = endpoints.Endpoint(name, server.hostport, server.bucket, server.creds, server.client)
             ep.server, ep.shows_multipart = server, name != "s3rver"
         ep.upload(datasets.small_uploads(dataset))
         return ep

@@ -30,7 +30,7 @@ class Endpoint:
         self.aws = aws  # AWS itself: reached without an endpoint URL
         self._client_factory, self._client = client, None
         self.extra_env = dict(extra_env or {})
-        self.server = None  # the local server object (MotoServer, S3rverServer), if any
+        self.server = None  # the local server object (MotoServer, S3rverServer, RgwServer), if any
         # ETags "<md5>-<parts>" for multipart objects and ListMultipartUploads (s3rver has neither)
         self.shows_multipart = True
         self._uploaded: set[str] = set()

@@ -13,7 +13,7 @@ from tests.s3.checks import BAM, assert_read_bam, read_bam
 pytestmark = pytest.mark.timeout(60)
 
 # The host name under which each local server answers virtual-host requests.
-VIRTUAL_HOST = {"moto": "localhost", "s3rver": "s3.localhost"}
+VIRTUAL_HOST = {"moto": "localhost", "s3rver": "s3.localhost", "rgw": "localhost"}
 
 
 def host(ep, name: str) -> str:

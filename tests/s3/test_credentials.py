@@ -57,6 +57,9 @@ def test_env_keys_with_sts_session_token(moto, dataset):
 @pytest.mark.parametrize("sts", [False, True], ids=["keys", "sts-token"])
 def test_credentials_file_default_profile(signing_endpoint, home, dataset, sts):
     ep = signing_endpoint
+    if sts and ep.name == "rgw":
+        pytest.skip("rgw runs without STS: with `rgw s3 auth use sts` on, Ceph 16 answers unknown keys "
+                    "and wrong secrets with AccessDenied, not InvalidAccessKeyId/SignatureDoesNotMatch")
     if sts and ep.name != "moto":
         pytest.skip("STS credentials come from moto")
     creds = ep.server.assume_role() if sts else ep.creds
