@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 from tests.isolation import loopback_only
-from tests.s3.servers import die_with_parent, kill_group, scrubbed_environ
+from tests.servers.processes import die_with_parent, kill_group, scrubbed_environ
 
 BENCH = Path(__file__).resolve().parent
 

@@ -1,6 +1,6 @@
 """The S3 region query: a moto server on 127.0.0.1 (authentication off: the
 cost measured is the protocol's, not the signature check's) holding the small
-and the large BAM with their indexes, and a CountingProxy in front of it.
+and the large BAM with their indexes, and a S3Proxy in front of it.
 
 For each BAM and each pysam, in every round: one query of a 10 kb region in a
 fresh, empty working directory (htslib downloads the remote .bai there: index
@@ -18,30 +18,30 @@ import shutil
 from pathlib import Path
 
 from recipe import steps
-from tests.s3.servers import _Server
+from tests.servers.processes import Server
 
 from .proc import BenchError, scratch, script
-from .proxy import CountingProxy
+from tests.servers.proxies import S3Proxy
 from .tasks import order
 
 BUCKET = "pysam-s3-bench"
 STATES = ("not cached", "cached")
 
 
-class Moto(_Server):
+class Moto(Server):
     """`python -m moto.server` from a benchmark venv (requirements/test.txt)."""
 
     name = "moto"
 
     def __init__(self, workdir: Path, python: Path):
-        super().__init__(workdir)
+        super().__init__(workdir, BUCKET)
         self.python = python
 
     def command(self) -> list[str]:
         return [str(self.python), "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)]
 
     def seed(self) -> None:
-        self.put(f"/{BUCKET}")
+        self.put(f"/{self.bucket}")
 
     def put(self, path: str, file: Path | None = None) -> None:
         """An unsigned PUT (moto checks nothing while authentication is off)."""
@@ -60,7 +60,7 @@ class Moto(_Server):
             raise BenchError(f"moto refused PUT {path}: {response.status} {answer[:300]!r}")
 
 
-def environment(proxy: CountingProxy) -> dict[str, str]:
+def environment(proxy: S3Proxy) -> dict[str, str]:
     """What points htslib at the proxy (the rest of the environment: proc.environment)."""
     return {"HTS_S3_HOST": proxy.hostport, "HTS_S3_ADDRESS_STYLE": "path",
             "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench-secret",
@@ -78,7 +78,7 @@ def measure(pythons: dict[str, Path], bams: dict[str, Path], region: tuple[str, 
         for label, bam in bams.items():
             server.put(f"/{BUCKET}/{label}.bam", bam)
             server.put(f"/{BUCKET}/{label}.bam.bai", Path(f"{bam}.bai"))
-        with CountingProxy(server.port) as proxy:
+        with S3Proxy(server.port) as proxy:
             for round_no in range(rounds):
                 with steps.step(f"S3 round {round_no + 1}/{rounds}: region {region[0]}:{region[1]}-{region[2]}"):
                     for label in bams:
@@ -93,7 +93,7 @@ def measure(pythons: dict[str, Path], bams: dict[str, Path], region: tuple[str, 
             "runs": runs}
 
 
-def _query_twice(python: Path, proxy: CountingProxy, label: str, region, work: Path, timeout: float,
+def _query_twice(python: Path, proxy: S3Proxy, label: str, region, work: Path, timeout: float,
                  **meta) -> list[dict]:
     cwd = scratch(work, f"s3-{label}-{meta['flavour']}-")
     url = f"s3+http://{BUCKET}/{label}.bam"

@@ -41,7 +41,7 @@ def create(python: str, flavour: str, lock: Lock) -> Path:
     return exe
 
 
-S3RVER = paths.ROOT / "tests" / "s3" / "s3rver"  # the second S3 server: a node package
+S3RVER = paths.ROOT / "tests" / "servers" / "s3rver"  # the second S3 server: a node package
 
 
 def install_s3rver() -> None:

@@ -11,8 +11,8 @@ import pytest
 
 import pysam
 from tests import certificates, data
-from tests.s3.servers import MotoServer
-from tests.tls_proxy import TlsProxy
+from tests.servers.s3 import MotoServer
+from tests.servers.proxies import TlsProxy
 
 BUCKET = "tls-bucket"
 

@@ -31,9 +31,9 @@ def test_holds_the_recipe_and_no_third_party_code(built):
 
 def test_forbidden_members_are_named():
     names = ["p-1/pyproject.toml", "p-1/vendor/htslib/README.md", "p-1/vendor/htslib/src/sam.c",
-             "p-1/build/README.md", "p-1/build/downloads/x.tar.gz", "p-1/tests/s3/s3rver/node_modules/a.js"]
+             "p-1/build/README.md", "p-1/build/downloads/x.tar.gz", "p-1/tests/servers/s3rver/node_modules/a.js"]
     assert sdist.forbidden_members(names) == [
-        "p-1/vendor/htslib/src/sam.c", "p-1/build/downloads/x.tar.gz", "p-1/tests/s3/s3rver/node_modules/a.js"]
+        "p-1/vendor/htslib/src/sam.c", "p-1/build/downloads/x.tar.gz", "p-1/tests/servers/s3rver/node_modules/a.js"]
 
 
 @pytest.mark.timeout(300)

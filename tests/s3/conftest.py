@@ -23,7 +23,8 @@ import pytest
 
 from tests.s3 import datasets, endpoints
 from tests.s3.credentials import Creds, redact
-from tests.s3.servers import MotoServer, RgwServer, S3rverServer, ServerStartError
+from tests.servers.s3 import MotoServer, RgwServer, S3rverServer
+from tests.servers.processes import ServerStartError
 
 BUCKET = "pysam-s3-test"
 EXTERNAL = pytest.StashKey[endpoints.Endpoint]()

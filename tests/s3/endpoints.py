@@ -17,7 +17,7 @@ import botocore.exceptions
 
 from tests.isolation import LOOPBACK
 from tests.s3.credentials import Creds
-from tests.s3.servers import s3_client
+from tests.servers.s3 import s3_client
 
 
 class Endpoint:

@@ -27,7 +27,7 @@ from typing import Callable
 
 from tests.conftest import ROOT, isolated_env
 from tests.s3.credentials import redact
-from tests.s3.servers import die_with_parent, kill_group
+from tests.servers.processes import die_with_parent, kill_group
 
 _WRAPPER = r"""
 import json, sys

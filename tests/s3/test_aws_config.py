@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from bench.proxy import CountingProxy
+from tests.servers.proxies import S3Proxy
 from tests.s3.checks import BAM, assert_raised, assert_read_bam, read_bam
 from tests.s3.credentials import UNKNOWN, Creds, aws_credentials
-from tests.s3.faults import closed_port
+from tests.servers.proxies import closed_port
 from tests.s3.runner import Outcome, probe_call, run
 
 pytestmark = pytest.mark.timeout(90)
@@ -157,9 +157,9 @@ def test_ignore_configured_endpoint_urls(moto):
 
 # --- addressing ----------------------------------------------------------------------
 
-def through_proxy(ep) -> CountingProxy:
+def through_proxy(ep) -> S3Proxy:
     """A recording proxy in front of a local server; requests keep their Host header."""
-    return CountingProxy(ep.server.port)
+    return S3Proxy(ep.server.port)
 
 
 @pytest.mark.parametrize("style", ["virtual", "path"])

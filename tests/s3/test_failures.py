@@ -14,7 +14,7 @@ from tests.s3 import datasets, probe
 from tests.s3.checks import (BAM, REGION, alignment_error, assert_denied, assert_raised, assert_read_bam,
                              read_bam, unknown_key)
 from tests.s3.credentials import MASK, UNKNOWN
-from tests.s3.faults import BlackHole, FaultyProxy, closed_port
+from tests.servers.proxies import BlackHole, S3Proxy, closed_port
 from tests.s3.runner import probe_call, run
 
 pytestmark = pytest.mark.timeout(60)
@@ -93,7 +93,7 @@ AWS_ONLY = {
 @pytest.mark.parametrize("code", AWS_ONLY)
 def test_aws_error_answers_are_explained(moto, code):
     status, fields, hint = AWS_ONLY[code]
-    proxy = FaultyProxy(moto.host, lambda method, path: (status, code, fields) if method == "GET" else None)
+    proxy = S3Proxy(moto.server.port, lambda method, path: (status, code, fields) if method == "GET" else None)
     try:
         endpoint = f"http://{proxy.hostport}"
         outcome = read_bam(moto.url(BAM), moto.env(AWS_ENDPOINT_URL=endpoint))

@@ -11,7 +11,7 @@ import pytest
 
 from tests.s3 import datasets
 from tests.s3.checks import alignment_error, assert_denied, assert_raised
-from tests.s3.faults import FaultyProxy
+from tests.servers.proxies import S3Proxy
 from tests.s3.runner import probe_call, run
 
 pytestmark = pytest.mark.timeout(120)
@@ -78,7 +78,7 @@ def write_failing_completion(ep, dataset, fmt: str, answer: tuple[int, str], ver
     (POST ...?uploadId=...) with *answer*; returns the outcome and the key."""
     kind, mode = FORMATS[fmt]
     key = ep.scratch(f"never.{fmt}")
-    proxy = FaultyProxy(ep.host, lambda method, path: answer if method == "POST" and "uploadId=" in path else None)
+    proxy = S3Proxy(ep.server.port, lambda method, path: answer if method == "POST" and "uploadId=" in path else None)
     try:
         outcome = run(probe_call("copy", kind, str(dataset / SMALL[fmt]), [ep.url(key)], mode,
                                  verbosity=verbosity), ep.env(AWS_ENDPOINT_URL=f"http://{proxy.hostport}"))

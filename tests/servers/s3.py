@@ -3,7 +3,7 @@
 * MotoServer:   `python -m moto.server` with SigV4 and IAM checking switched on
                 after seeding: a bucket, a user with S3 rights, a user without,
                 and a role to assume for STS temporary credentials.
-* S3rverServer: the node package s3rver (tests/s3/s3rver), a second, independent
+* S3rverServer: the node package s3rver (tests/servers/s3rver), a second, independent
                 HTTP implementation. It checks no signatures; the key id must be
                 S3RVER. Used for protocol and transfer behaviour, not auth.
 * RgwServer:    Ceph's RADOS Gateway on a one-node cluster (monitor, memstore
@@ -12,113 +12,35 @@
                 without access to it.
 
 Adopted from the S3 lab (its FINDINGS.md explains the choices). Each server
-runs in its own process group with a scrubbed environment, logs to a file,
-dies with the test process (PR_SET_PDEATHSIG) and is killed as a group.
-Standard library only, except boto3 to seed and inspect.
+runs as tests/servers/processes.py starts processes; boto3 seeds and inspects.
+The tests (tests/s3, tests/network_stack) and the benchmark (bench/s3.py)
+both use them.
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
-import ctypes
 import importlib.util
 import json
 import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
 
 from tests.s3.credentials import Creds, ini, redact
+from tests.servers.processes import (DIRECT, Server, ServerStartError, die_with_parent, free_port,
+                                     scrubbed_environ, spawn, tail)
 
-S3RVER_DIR = Path(__file__).resolve().parent / "s3rver"
+S3RVER_DIR = Path(__file__).resolve().parent / "s3rver"  # npm ci there: recipe/testenv.py
 REGION = "us-east-1"
+NO_PROXIES = {"http": "", "https": ""}  # botocore: connect directly, whatever the environment says
 MOTO_ACCOUNT = "123456789012"
 S3RVER_CREDS = Creds("S3RVER", "S3RVER", public=True)  # s3rver's only key pair
-
-# Nothing the servers inherit may point them at a proxy or at real AWS.
-_SCRUB_PREFIXES = ("AWS_", "HTS_", "BOTO_", "CURL_", "REF_", "MOTO_", "SSL_CERT_", "CEPH_")
-_SCRUB = ("http_proxy", "https_proxy", "all_proxy", "no_proxy", "ftp_proxy",
-          "requests_ca_bundle", "pythonpath", "pythonhome")
-
-_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-NO_PROXIES = {"http": "", "https": ""}  # botocore: connect directly, whatever the environment says
-
-
-class ServerStartError(RuntimeError):
-    pass
-
-
-def free_port() -> int:
-    """A port that was free on 127.0.0.1 a moment ago (small race, accepted)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def scrubbed_environ() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items()
-            if not k.startswith(_SCRUB_PREFIXES) and k.lower() not in _SCRUB}
-
-
-def answers_http(url: str, timeout: float = 1.0) -> bool:
-    try:
-        with _DIRECT.open(url, timeout=timeout):
-            return True
-    except urllib.error.HTTPError:
-        return True  # any status is an answer
-    except OSError:
-        return False
-
-
-def die_with_parent() -> None:
-    """Runs in the child between fork and exec: SIGKILL it when the thread that
-    started it dies, so a killed pytest leaves no server (or hung pysam) behind."""
-    with contextlib.suppress(Exception):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
-
-
-def spawn(argv: list[str], cwd: Path, log_path: Path, group: int | None = None) -> subprocess.Popen:
-    """Start *argv* with the scrubbed environment, its output appended to *log_path*,
-    killed when this thread dies; in a session of its own, or in process group
-    *group* of this session (0: a new group that it leads)."""
-    def child_setup():
-        if group is not None:
-            os.setpgid(0, group)
-        die_with_parent()
-
-    with open(log_path, "ab") as log:
-        return subprocess.Popen(argv, cwd=cwd, env=scrubbed_environ(), stdin=subprocess.DEVNULL,
-                                stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=group is None, preexec_fn=child_setup)
-
-
-def kill_group(proc: subprocess.Popen, grace: float = 5.0) -> None:
-    """SIGTERM, then SIGKILL, to the process group of *proc* (its own session)."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, sig)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=grace)
-            return
-
-
-_RUNNING: set[_Server] = set()
-
-
-@atexit.register
-def _stop_servers_left_running() -> None:
-    for server in list(_RUNNING):
-        server.stop()
-
 
 def s3_client(endpoint_url: str, creds: Creds, region: str = REGION, style: str = "path"):
     """boto3 S3 client that connects directly, like pysam does under the tests' proxy guard."""
@@ -131,80 +53,7 @@ def s3_client(endpoint_url: str, creds: Creds, region: str = REGION, style: str 
                                       retries={"max_attempts": 2}))
 
 
-class _Server:
-    """Life cycle shared by the servers: start in a process group, wait until it
-    answers HTTP, seed, and kill the group on stop(). After start(), `creds` are
-    valid keys for `bucket`; servers with users (moto, rgw) seed `full`, the
-    owner of those keys, and `denied`, valid keys without access to the bucket."""
-
-    name = "server"
-    startup_timeout = 60.0
-
-    def __init__(self, workdir: Path, bucket: str):
-        self.workdir = workdir
-        self.bucket = bucket
-        self.port = free_port()
-        self.hostport = f"127.0.0.1:{self.port}"
-        self.url = f"http://{self.hostport}"
-        self.log_path = workdir / f"{self.name}.log"
-        self.proc: subprocess.Popen | None = None
-        self.full: Creds | None = None
-        self.denied: Creds | None = None
-
-    @property
-    def creds(self) -> Creds | None:
-        return self.full
-
-    def client(self):
-        return s3_client(self.url, self.creds)
-
-    def command(self) -> list[str]:
-        raise NotImplementedError
-
-    def launch(self) -> None:
-        """Start the server's process(es); return once it answers HTTP."""
-        self.proc = spawn(self.command(), self.workdir, self.log_path)
-        self.wait_until_answering([self.proc])
-
-    def wait_until_answering(self, procs: list[subprocess.Popen]) -> None:
-        deadline = time.monotonic() + self.startup_timeout
-        while not answers_http(self.url + "/"):
-            if any(p.poll() is not None for p in procs) or time.monotonic() > deadline:
-                raise ServerStartError(f"{self.name} did not start; log:\n{self.log_tail()}")
-            time.sleep(0.05)
-
-    def seed(self) -> None:
-        """Called once the server answers HTTP."""
-
-    def start(self):
-        _RUNNING.add(self)
-        try:
-            self.launch()
-            self.seed()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def stop(self) -> None:
-        _RUNNING.discard(self)
-        if self.proc:
-            kill_group(self.proc)
-            self.proc = None
-
-    def log_tail(self, lines: int = 30) -> str:
-        return tail(self.log_path, lines)
-
-
-def tail(path: Path, lines: int) -> str:
-    """The last *lines* of a log file, redacted."""
-    try:
-        return redact("\n".join(path.read_text(errors="replace").splitlines()[-lines:]))
-    except OSError:
-        return ""
-
-
-class MotoServer(_Server):
+class MotoServer(Server):
     """moto with authentication on. After start(): `full` (s3:* and
     sts:AssumeRole), `denied` (no policy at all) and `assume_role()`."""
 
@@ -259,7 +108,7 @@ class MotoServer(_Server):
         must be text/plain, or werkzeug parses it as a form and moto fails."""
         request = urllib.request.Request(self.url + "/moto-api/reset-auth", data=count, method="POST",
                                          headers={"Content-Type": "text/plain"})
-        with _DIRECT.open(request, timeout=10) as response:
+        with DIRECT.open(request, timeout=10) as response:
             response.read()
 
     def assume_role(self) -> Creds:
@@ -276,8 +125,8 @@ class MotoServer(_Server):
         return {"http_proxy": self.url}
 
 
-class S3rverServer(_Server):
-    """s3rver 3.7.1, installed by `npm ci` in tests/s3/s3rver.
+class S3rverServer(Server):
+    """s3rver 3.7.1, installed by `npm ci` in tests/servers/s3rver.
     --service-endpoint localhost makes BUCKET.s3.localhost:PORT virtual-host
     requests work; any other host name is taken whole as the bucket name."""
 
@@ -290,12 +139,12 @@ class S3rverServer(_Server):
         if not node or not script.exists():
             raise ServerStartError(
                 f"s3rver is not installed ({'no node on PATH' if not node else f'{script} is missing'}): "
-                "run `make test`, which runs `npm ci` in tests/s3/s3rver (needs node and npm)")
+                "run `make test`, which runs `npm ci` in tests/servers/s3rver (needs node and npm)")
         return [node, str(script), "-d", str(self.workdir / "data"), "-a", "127.0.0.1",
                 "-p", str(self.port), "--service-endpoint", "localhost", "--configure-bucket", self.bucket]
 
 
-class RgwServer(_Server):
+class RgwServer(Server):
     """Ceph's RADOS Gateway (Debian 12: Ceph 16.2 Pacific, requirements/apt-ceph.txt)
     on a one-node cluster, all of it in the workdir and on 127.0.0.1: a monitor
     (msgr2), one OSD with the memstore object store (data in RAM) and radosgw
@@ -404,10 +253,9 @@ class RgwServer(_Server):
                   f"--access-key={creds.key_id}", f"--secret-key={creds.secret}")
         return creds
 
-    def stop(self):
+    def terminate(self):
         """SIGKILL to the whole group (memstore would write its RAM to disk on SIGTERM);
         the logs stay, the monitor's store (40 MB of RocksDB) goes."""
-        _RUNNING.discard(self)
         if self.daemons:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.daemons[0].pid, signal.SIGKILL)

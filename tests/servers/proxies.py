@@ -1,0 +1,276 @@
+"""Proxies and network faults on loopback, run as threads of the test (or
+benchmark) process; the one home for them, used by tests/ and bench/.
+
+* S3Proxy:       a reverse proxy in front of an S3 server that forwards every
+                 request unchanged (Host header included, so SigV4 still holds)
+                 except those a rule picks, which get an S3 error answer, and
+                 records each one: the benchmark counts requests and bytes with
+                 it, tests see which host, path style and region pysam used.
+* BlackHole:     accepts TCP connections and never sends a byte.
+* TlsProxy:      terminates TLS with a certificate of the tests' own CA and
+                 passes the plain bytes on to an http server (moto).
+* closed_port(): a port on 127.0.0.1 where nothing listens.
+
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import http.client
+import socket
+import ssl
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Callable
+
+from tests.servers.processes import free_port
+
+
+def closed_port() -> int:
+    return free_port()
+
+
+class BlackHole:
+    def __init__(self):
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self.hostport = f"127.0.0.1:{self._sock.getsockname()[1]}"
+        self._held: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True, name="black-hole")
+        self._thread.start()
+
+    @property
+    def accepted(self) -> int:
+        return len(self._held)
+
+    def _accept(self):
+        with contextlib.suppress(OSError):  # the socket is closed by stop()
+            while True:
+                self._held.append(self._sock.accept()[0])  # held open: no data, no EOF
+
+    def stop(self):
+        for s in [self._sock, *self._held]:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+            s.close()
+        self._thread.join(timeout=2)
+
+
+# A rule looks at (method, path with query) and returns None to forward the
+# request, or (HTTP status, S3 error code[, {element: text}]) to answer with that
+# error document (the elements after <Code>; default: a <Message>).
+Rule = Callable[[str, str], "tuple | None"]
+
+# Hop-by-hop headers (RFC 9110 7.6.1) are the proxy's own business on each side.
+_HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "trailer",
+               "transfer-encoding", "upgrade", "expect"}
+_CHUNK = 1 << 16
+
+
+class S3Proxy:
+    """A reverse proxy on 127.0.0.1 in front of the S3 server at *upstream_port*.
+
+    Every request is forwarded unchanged, Host header included (so a SigV4
+    signature still matches), and the answer streamed back; a request *rule*
+    picks gets an S3 error document instead. Each request is recorded: method,
+    path, Host, Range, the region it was signed for, the status, and the body
+    bytes written to the client (for a transfer the client abandons halfway,
+    what went out before it hung up, as on a real network). One thread per
+    client connection (htslib keeps connections alive), a new upstream
+    connection per request. Running from construction until stop() (or the
+    end of a with block)."""
+
+    def __init__(self, upstream_port: int, rule: Rule | None = None):
+        self.upstream_port = upstream_port
+        self.rule = rule
+        self.seen: list[tuple[str, str, int]] = []  # (method, path, status answered), never reset
+        self._lock = threading.Lock()
+        self._log: list[dict] = []
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _S3ProxyHandler)
+        self.server.daemon_threads = True
+        self.server.proxy = self
+        self.port = self.server.server_address[1]
+        self.hostport = f"127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self.server.serve_forever, name="s3-proxy", daemon=True)
+        self._thread.start()
+
+    def __enter__(self) -> S3Proxy:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(timeout=2)
+
+    def record(self, method: str, path: str, headers, status: int, served: int) -> None:
+        with self._lock:
+            self.seen.append((method, path, status))
+            self._log.append({"method": method, "path": path, "host": headers.get("Host"),
+                              "range": headers.get("Range"), "region": signing_region(headers),
+                              "status": status, "bytes": served})
+
+    def take(self) -> dict:
+        """Requests by method, body bytes served and the log since the last take()."""
+        with self._lock:
+            log, self._log = self._log, []
+        return {"requests": dict(collections.Counter(r["method"] for r in log)),
+                "bytes": sum(r["bytes"] for r in log), "log": log}
+
+
+def signing_region(headers) -> str | None:
+    """The region a SigV4 request was signed for (its credential scope: no secret)."""
+    auth = headers.get("Authorization") or ""
+    scope = auth.partition("Credential=")[2].split(",")[0].split("/")
+    return scope[2] if len(scope) == 5 else None
+
+
+def error_document(code: str, fields: dict[str, str]) -> bytes:
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
+            + "".join(f"<{k}>{v}</{k}>" for k, v in fields.items()) + "</Error>").encode()
+
+
+class _S3ProxyHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, and "100 Continue" for curl's uploads
+
+    def log_message(self, *args):  # keep the output quiet
+        pass
+
+    def _request_body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            chunks = []
+            while size := int(self.rfile.readline().split(b";")[0], 16):
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            self.rfile.readline()
+            return b"".join(chunks)
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def _answer(self, status: int, headers: list, payload: bytes) -> int:
+        self.send_response_only(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+            return len(payload)
+        return 0
+
+    def _forward(self, body: bytes) -> tuple[int, int]:
+        """(status, body bytes served) of the upstream answer, streamed to the client."""
+        proxy: S3Proxy = self.server.proxy
+        upstream = http.client.HTTPConnection("127.0.0.1", proxy.upstream_port, timeout=120)
+        served, status = 0, 502
+        try:
+            upstream.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+            for name, value in self.headers.items():
+                if name.lower() not in _HOP_BY_HOP | {"content-length"}:
+                    upstream.putheader(name, value)
+            if body or self.command in ("PUT", "POST"):
+                upstream.putheader("Content-Length", str(len(body)))
+            upstream.endheaders(body or None)
+            response = upstream.getresponse()
+            status = response.status
+            headers = [(n, v) for n, v in response.getheaders() if n.lower() not in _HOP_BY_HOP]
+            has_body = self.command != "HEAD" and status not in (204, 304) and status >= 200
+            if not has_body or response.getheader("Content-Length") is None:
+                # no body, or a chunked one: answered whole, with a length (HEAD keeps upstream's)
+                payload = response.read() if has_body else b""
+                if self.command != "HEAD":
+                    headers = [(n, v) for n, v in headers if n.lower() != "content-length"]
+                    return status, self._answer(status, headers, payload)
+                self.send_response_only(status)
+                for name, value in headers:
+                    self.send_header(name, value)
+                self.end_headers()
+                return status, 0
+            self.send_response_only(status, response.reason)
+            for name, value in headers:
+                self.send_header(name, value)
+            self.end_headers()
+            while chunk := response.read(_CHUNK):
+                self.wfile.write(chunk)
+                served += len(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client hung up: a transfer it no longer wants
+        finally:
+            upstream.close()
+        return status, served
+
+    def _handle(self):
+        proxy: S3Proxy = self.server.proxy
+        body = self._request_body()
+        fault = proxy.rule(self.command, self.path) if proxy.rule else None
+        if fault:
+            status, code, *more = fault
+            fields = more[0] if more else {"Message": "injected by the tests' faulty proxy"}
+            served = self._answer(status, [("Content-Type", "application/xml")], error_document(code, fields))
+        else:
+            status, served = self._forward(body)
+        proxy.record(self.command, self.path, self.headers, status, served)
+
+    do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _handle
+
+
+# --- TLS --------------------------------------------------------------------------
+# A TLS-terminating proxy on 127.0.0.1: clients speak https to it with a
+# certificate from tests/certificates.py, it passes the plain bytes on to an
+# http server (moto). Signatures still check out: the Host header the client
+# signed reaches moto unchanged.
+
+class TlsProxy:
+    def __init__(self, upstream_port: int, cert: Path, key: Path):
+        self.upstream_port = upstream_port
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(cert, key)
+        self.port = 0
+        self.connections = 0   # TLS handshakes completed (a client refusing our certificate never gets here)
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name="tls-proxy", daemon=True)
+
+    @property
+    def hostport(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(ConnectionError, ssl.SSLError, asyncio.IncompleteReadError):
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        with contextlib.suppress(Exception):
+            writer.close()
+
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream_port)
+        await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
+
+    def _handshake_error(self, loop, context) -> None:
+        if not isinstance(context.get("exception"), (ssl.SSLError, ConnectionResetError)):
+            loop.default_exception_handler(context)  # a refused certificate is expected, anything else is not
+
+    def _serve(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.set_exception_handler(self._handshake_error)
+        server = self._loop.run_until_complete(
+            asyncio.start_server(self._client, "127.0.0.1", 0, ssl=self.context))
+        self.port = server.sockets[0].getsockname()[1]
+        self._ready.set()
+        self._loop.run_forever()
+        server.close()
+
+    def __enter__(self) -> TlsProxy:
+        self._thread.start()
+        self._ready.wait(10)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
