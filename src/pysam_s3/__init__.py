@@ -1,45 +1,38 @@
-"""pysam-s3: what this pysam wheel is made of.
+"""pysam-s3: the runtime companion of this pysam wheel.
 
     >>> import pysam_s3
     >>> pysam_s3.build_info()["htslib_features"]
     'build=configure libcurl=yes S3=yes GCS=yes libdeflate=yes ...'
 
-`python -m pysam_s3` prints the same, plus what the loaded htslib reports.
+For programs:
+    configure(endpoint_url=, profile=, region=, addressing_style=)
+                 S3 settings for this process, without touching os.environ
+    diagnose(url)
+                 how htslib reaches an object and what is in the way (a Report)
+
+Modules, by concern:
+    buildinfo      what the wheel is made of, and the htslib actually loaded
+    configuration  configure(): the process's S3 settings
+    credentials    the AWS SDK's credential chain for htslib, through botocore
+    doctor         diagnose(), and `python -m pysam_s3 doctor s3://...`
+    libhts         the loaded htslib through ctypes
+
+`python -m pysam_s3` prints the build info.
 """
 
 from __future__ import annotations
 
-import json
-from importlib import resources
+from .buildinfo import build_info, htslib_runtime, version
+from .configuration import configure, settings
 
-__all__ = ["build_info", "htslib_runtime", "__version__"]
+__all__ = ["build_info", "configure", "diagnose", "htslib_runtime", "settings", "__version__"]
 
-
-def build_info() -> dict:
-    """The build record written into the wheel: versions, pins, patches, compiler (no network)."""
-    return json.loads(resources.files(__name__).joinpath("_build_info.json").read_text())
+__version__ = version()
 
 
-def htslib_runtime() -> dict:
-    """What the htslib that pysam actually loaded says about itself."""
-    import ctypes
-    import os
+def diagnose(url: str):
+    """How htslib reaches *url* and what is in the way: a pysam_s3.doctor.Report
+    (.ok, .text(), .to_dict(), .advice)."""
+    from .doctor import diagnose as run  # ssl, http.client & co. only when asked
 
-    import pysam.libchtslib  # noqa: F401  (loads libhts.so.3 through its RPATH)
-
-    path = os.path.join(os.path.dirname(pysam.__file__), "libhts.so.3")
-    lib = ctypes.CDLL(path)
-    for name in ("hts_version", "hts_feature_string"):
-        getattr(lib, name).restype = ctypes.c_char_p
-    return {"version": lib.hts_version().decode(), "features": lib.hts_feature_string().decode(),
-            "library": path}
-
-
-def _version() -> str:
-    try:
-        return build_info()["version"]
-    except (OSError, KeyError, ValueError):  # source checkout without a build
-        return "0+unknown"
-
-
-__version__ = _version()
+    return run(url)

@@ -1,4 +1,5 @@
-"""python -m pysam_s3 [--version | --json]: report what this pysam wheel is made of."""
+"""python -m pysam_s3 [--version | --json]: report what this pysam wheel is made of.
+python -m pysam_s3 doctor [--json] s3://bucket/key ...: how htslib reaches each object, and what is wrong."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import argparse
 import json
 import sys
 
-from . import build_info, htslib_runtime
+from . import build_info, credentials, doctor, htslib_runtime
 
 
 def report() -> dict:
@@ -17,11 +18,21 @@ def report() -> dict:
         "version": info["version"],
         "pysam": {"version": pysam.__version__, "location": pysam.__file__},
         "htslib": htslib_runtime(),
+        "s3": {"credential_chain": credentials.chain_description()},
         "build": info,
     }
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["doctor"]:
+        parser = argparse.ArgumentParser(prog="python -m pysam_s3 doctor", description=doctor.__doc__,
+                                         formatter_class=argparse.RawDescriptionHelpFormatter)
+        parser.add_argument("urls", nargs="+", metavar="URL", help="s3://bucket/key (s3+http://, s3+https://)")
+        parser.add_argument("--json", action="store_true", help="one JSON report per URL, for scripts")
+        args = parser.parse_args(argv[1:])
+        import pysam  # noqa: F401  (registers the credential chain, as a program using pysam has it)
+        return doctor.main(args.urls, args.json)
     parser = argparse.ArgumentParser(prog="python -m pysam_s3", description=__doc__)
     parser.add_argument("--version", action="store_true", help="print the wheel's version line and exit")
     parser.add_argument("--json", action="store_true", help="print the whole report as JSON")
@@ -34,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     b, h = data["build"], data["htslib"]
     print(f"pysam {data['version']} (pysam-s3 build revision {b['build_revision']}, {b['python_tag']})")
     print(f"htslib {h['version']}: {h['features']}")
+    print(f"S3 credentials: {data['s3']['credential_chain']}")
     if args.version:
         return 0
     print(f"htslib source: {b['htslib_source']}; configure: {' '.join(b['htslib_configure_options'])}")

@@ -8,7 +8,6 @@ overlay on /etc, so the machine's own /etc is never touched."""
 
 from __future__ import annotations
 
-import sys
 
 import pytest
 
@@ -119,3 +118,27 @@ def test_https_urls_outside_s3_verify_too(https_files, pki):
     out = runner.run(code, {"CURL_CA_BUNDLE": str(pki.ca_pem)})
     assert out.ok, out
     assert out.result == expected
+
+
+DOCTOR = f"""
+import pysam, pysam_s3
+report = pysam_s3.diagnose("s3://{BUCKET}/reads.bam")
+result = {{c.name: [c.status, c.detail] for c in report.checks}}
+result["advice"] = report.advice
+"""
+
+
+def test_doctor_names_the_ca_certificates(https_endpoint, pki):
+    """doctor's TLS check uses the CA certificates htslib would use, and names them."""
+    moto, proxy, _ = https_endpoint
+    untrusted = runner.run(DOCTOR, s3_env(moto, proxy))
+    assert untrusted.ok, untrusted
+    status, detail = untrusted.result["tls"]
+    assert status == "fail" and detail.startswith("certificate not verified with /"), detail
+    assert untrusted.result["advice"][0].startswith(
+        "the server's certificate is not trusted by the CA certificates htslib uses (")
+    trusted = runner.run(DOCTOR, {**s3_env(moto, proxy), "CURL_CA_BUNDLE": str(pki.ca_pem)})
+    assert trusted.ok, trusted
+    status, detail = trusted.result["tls"]
+    assert status == "ok" and detail.endswith(f"verified with {pki.ca_pem}"), detail
+    assert trusted.result["object"][0] == "ok" and trusted.result["advice"] == []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import itertools
+import os
 
 import pysam
 
@@ -43,6 +44,11 @@ def read(kind: str, path: str, regions: list, **open_kw) -> dict[str, list[str]]
     """The records of each region (None: the whole file, streamed)."""
     with OPENERS[kind](path, **open_kw) as handle:
         return {region_name(r): list(_records(handle, kind, r)) for r in regions}
+
+
+def read_in_worker(kind: str, path: str, regions: list) -> tuple[int, dict[str, list[str]]]:
+    """read(), in a worker process: (the worker's pid, the records)."""
+    return os.getpid(), read(kind, path, [tuple(r) if r else None for r in regions])
 
 
 def digest(kind: str, path: str, regions: list, **open_kw) -> dict[str, dict]:

@@ -10,97 +10,15 @@ two differ on purpose, the test says so and the README documents it.
 
 from __future__ import annotations
 
-import hashlib
-import sys
-from pathlib import Path
-
 import pytest
 
-from tests.servers.proxies import S3Proxy
-from tests.s3.checks import BAM, assert_raised, assert_read_bam, read_bam
-from tests.s3.credentials import UNKNOWN, Creds, aws_credentials
-from tests.servers.proxies import closed_port
-from tests.s3.runner import Outcome, probe_call, run
+from tests.s3.checks import BAM, assert_read_bam, read_bam
+from tests.s3.credentials import UNKNOWN, aws_credentials
+from tests.s3.reference import boto3_get, config, credentials, keys_only, read_like_boto3, write
+from tests.s3.runner import probe_call, run
+from tests.servers.proxies import S3Proxy, closed_port
 
 pytestmark = pytest.mark.timeout(90)
-
-# --- the reference: boto3 under the same environment and files --------------------
-
-BOTO3_GET = """
-import hashlib, socket
-import boto3
-from botocore.config import Config
-
-# libcurl resolves *.localhost to loopback by itself; the system's resolver may not
-_getaddrinfo = socket.getaddrinfo
-def getaddrinfo(host, *args, **kw):
-    if isinstance(host, str) and host.endswith(".localhost"):
-        host = "127.0.0.1"
-    return _getaddrinfo(host, *args, **kw)
-socket.getaddrinfo = getaddrinfo
-
-client = boto3.Session().client("s3", config=Config(retries={{"max_attempts": 1}}))
-sent = []
-client.meta.events.register("before-send.s3", lambda request, **kw: sent.append(request.url))
-body = client.get_object(Bucket={bucket!r}, Key={key!r})["Body"].read()
-result = {{"sha256": hashlib.sha256(body).hexdigest(), "url": sent[-1], "region": client.meta.region_name}}
-"""
-
-
-def boto3_get(ep, name: str, env: dict) -> Outcome:
-    """boto3 reads ep's object *name* with nothing but *env* and the test's HOME."""
-    return run(BOTO3_GET.format(bucket=ep.bucket, key=ep.key(name)), env)
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def read_like_boto3(ep, env: dict, dataset, url: str | None = None) -> dict:
-    """boto3 reads reads.bam under *env*; then pysam reads the same records from it
-    the same way. Returns what boto3 reported (its URL and region)."""
-    got = boto3_get(ep, BAM, env)
-    assert got.ok, f"boto3 cannot read it under this configuration either: {got}"
-    assert got.result["sha256"] == sha256(dataset / "reads.bam")
-    assert_read_bam(read_bam(url or ep.url(BAM), env), dataset)
-    return got.result
-
-
-def keys_only(ep, creds: Creds | None = None) -> dict:
-    """The access keys in the environment, and no other setting."""
-    return (creds or ep.creds).env()
-
-
-# --- the configuration files -----------------------------------------------------
-
-def aws_file(sections: dict[str, dict]) -> str:
-    """An AWS config or credentials file; a dict value is a nested block ("s3 =")."""
-    out = []
-    for name, items in sections.items():
-        out.append(f"[{name}]")
-        for key, value in items.items():
-            if isinstance(value, dict):
-                out.append(f"{key} =")
-                out += [f"  {k} = {v}" for k, v in value.items()]
-            else:
-                out.append(f"{key} = {value}")
-        out.append("")
-    return "\n".join(out)
-
-
-def write(path: Path, sections: dict[str, dict]) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(aws_file(sections))
-    return str(path)
-
-
-def config(home: Path, sections: dict[str, dict]) -> str:
-    return write(home / ".aws" / "config", sections)
-
-
-def credentials(home: Path, sections: dict[str, dict]) -> str:
-    return write(home / ".aws" / "credentials", sections)
-
 
 # --- the endpoint --------------------------------------------------------------------
 
@@ -159,7 +77,7 @@ def test_ignore_configured_endpoint_urls(moto):
 
 def through_proxy(ep) -> S3Proxy:
     """A recording proxy in front of a local server; requests keep their Host header."""
-    return S3Proxy(ep.server.port)
+    return S3Proxy(ep.local_server().port)
 
 
 @pytest.mark.parametrize("style", ["virtual", "path"])
@@ -295,26 +213,6 @@ def test_an_endpoint_that_is_not_an_http_url(moto):
     outcome = read_bam(moto.url(BAM), env)
     assert (outcome.exc_type, outcome.errno) == ("OSError", 22), str(outcome)
     assert f'The S3 endpoint "{moto.host}" from AWS_ENDPOINT_URL is not an http:// or https:// URL' \
-        in outcome.message
-
-
-CREDENTIAL_PROCESS = """import json, sys
-print(json.dumps({{"Version": 1, "AccessKeyId": {key!r}, "SecretAccessKey": {secret!r}}}))
-"""
-
-
-@pytest.mark.known_gap("credential_process, assume-role, web identity, SSO, container and instance "
-                       "credentials need botocore: htslib names the provider and refuses")
-def test_a_credential_process_is_named_not_skipped(moto, home, isolated, dataset):
-    script = isolated / "creds.py"
-    script.write_text(CREDENTIAL_PROCESS.format(key=moto.creds.key_id, secret=moto.creds.secret))
-    config(home, {"default": {"endpoint_url": moto.endpoint_url,
-                              "credential_process": f"{sys.executable} {script}"}})
-    got = boto3_get(moto, BAM, {})
-    assert got.ok and got.result["sha256"] == sha256(dataset / "reads.bam"), str(got)
-    outcome = read_bam(moto.url(BAM), {})
-    assert (outcome.exc_type, outcome.errno) == ("OSError", 22), str(outcome)
-    assert "Profile 'default' gets its S3 credentials through credential_process, which htslib cannot use" \
         in outcome.message
 
 

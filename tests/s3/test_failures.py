@@ -37,7 +37,7 @@ def test_refusals_name_their_cause(signing_endpoint):
     unknown = read_bam(url, ep.env(UNKNOWN))
     assert_denied(unknown, url, explained(ep, "InvalidAccessKeyId", 403,
                                           f"{ep.endpoint_url} does not know key id ...0000 from the environment"))
-    denied = ep.server.denied
+    denied = ep.local_server().denied
     refused_user = read_bam(url, ep.env(denied))
     assert_denied(refused_user, url, explained(
         ep, "AccessDenied", 403, f"key id ...{denied.key_id[-4:]} from the environment may not read this object"))
@@ -64,11 +64,24 @@ def test_bad_session_token(moto):
 
 
 def test_anonymous_request_says_where_keys_were_looked_for(moto, home):
+    """No keys anywhere: htslib asks the rest of the SDK's chain (botocore; the
+    instance metadata service is switched off here) and then sends the request
+    unsigned; the refusal says where keys were looked for."""
+    url = moto.url(BAM)
+    outcome = read_bam(url, moto.env(None, AWS_EC2_METADATA_DISABLED="true"))
+    assert_denied(outcome, url, f"the request was not signed: no credentials were found in the environment, "
+                                f"profile 'default' in {home}/.aws/credentials and {home}/.aws/config, the rest "
+                                f"of the AWS SDK's chain (the registered provider), or {home}/.s3cfg")
+
+
+def test_unreachable_instance_metadata_is_named_not_fatal(moto, home):
+    """Where "no keys" is an answer (htslib found none), botocore not reaching the
+    instance metadata service (here: the tests' dead proxy) is not an error; the
+    reason is part of the refusal."""
     url = moto.url(BAM)
     outcome = read_bam(url, moto.env(None))
-    assert_denied(outcome, url, f"the request was not signed: no credentials were found in the environment, "
-                                f"profile 'default' in {home}/.aws/credentials and {home}/.aws/config, "
-                                f"or {home}/.s3cfg")
+    assert_denied(outcome, url, "the rest of the AWS SDK's chain (the registered provider: botocore: "
+                                "ProxyConnectionError: Failed to connect to proxy URL")
 
 
 # S3 error answers the local servers never give, with the elements AWS documents

@@ -55,13 +55,15 @@ def s3_client(endpoint_url: str, creds: Creds, region: str = REGION, style: str 
 
 class MotoServer(Server):
     """moto with authentication on. After start(): `full` (s3:* and
-    sts:AssumeRole), `denied` (no policy at all) and `assume_role()`."""
+    sts:AssumeRole), `denied` (no policy at all), `admin` (everything: for
+    tests that manage IAM users and keys) and `assume_role()`."""
 
     name = "moto"
 
     def __init__(self, workdir: Path, bucket: str):
         super().__init__(workdir, bucket)
         self.role_arn = ""
+        self.admin: Creds | None = None
 
     def command(self):
         for module in ("moto", "boto3"):
@@ -95,6 +97,11 @@ class MotoServer(Server):
             return Creds(key["AccessKeyId"], key["SecretAccessKey"])
 
         self.full = user("s3-full", True)
+        iam.create_user(UserName="admin")
+        iam.put_user_policy(UserName="admin", PolicyName="all", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+        key = iam.create_access_key(UserName="admin")["AccessKey"]
+        self.admin = Creds(key["AccessKeyId"], key["SecretAccessKey"])
         self.denied = user("s3-denied", False)
         trust = json.dumps({"Version": "2012-10-17", "Statement": [{
             "Effect": "Allow", "Action": "sts:AssumeRole",

@@ -48,6 +48,14 @@ def test_htslib_loaded_is_the_one_in_the_wheel(report):
     assert loaded == {str(libdir / "libhts.so.3")}
 
 
+def test_reports_the_s3_credential_chain(report):
+    """The test venv has botocore (boto3 is there): `import pysam` registered its chain."""
+    from importlib.metadata import version
+    assert report["s3"]["credential_chain"] == f"the AWS SDK's credential chain (botocore {version('botocore')})"
+    import pysam_s3.credentials
+    assert pysam_s3.credentials.installed()
+
+
 def test_build_info_lists_every_pin_and_patch(report):
     info = report["build"]
     lk = lock.load()

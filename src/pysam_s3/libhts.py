@@ -1,0 +1,85 @@
+"""The htslib that pysam loaded, through ctypes: one place that knows where it
+is and declares the functions pysam_s3 calls (pysam itself links it)."""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import os
+import sys
+
+# int provider(void *data, const char *profile, int flags, hts_s3_credentials *creds)
+PROFILE_EXPLICIT, NOTHING_ELSE_FOUND = 1, 2  # the flags (htslib/hfile.h)
+CREDENTIALS_FUNC = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_void_p)
+
+
+def path() -> str:
+    """pysam/libhts.so.3, which pysam's extensions load through their RUNPATH."""
+    pysam = sys.modules.get("pysam")
+    if pysam is None:
+        import pysam
+    return os.path.join(os.path.dirname(pysam.__file__), "libhts.so.3")
+
+
+@functools.lru_cache(maxsize=None)
+def lib() -> ctypes.CDLL:
+    import pysam.libchtslib  # noqa: F401  (the copy the extensions use: same file, same handle)
+
+    h = ctypes.CDLL(path(), use_errno=True)
+    for name in ("hts_version", "hts_feature_string"):
+        getattr(h, name).restype = ctypes.c_char_p
+    h.hfile_error_detail.restype = ctypes.c_char_p
+    h.hfile_error_detail.argtypes = [ctypes.c_int]
+    h.hts_s3_set_credentials_provider.restype = None
+    h.hts_s3_set_credentials_provider.argtypes = [CREDENTIALS_FUNC, ctypes.c_void_p]
+    h.hts_s3_credentials_set.restype = ctypes.c_int
+    h.hts_s3_credentials_set.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
+                                         ctypes.c_int64, ctypes.c_char_p]
+    h.hts_s3_credentials_error.restype = None
+    h.hts_s3_credentials_error.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+    h.hts_s3_set_config.restype = ctypes.c_int
+    h.hts_s3_set_config.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+    h.hts_s3_describe.restype = ctypes.c_void_p  # char *, freed with hts_free()
+    h.hts_s3_describe.argtypes = [ctypes.c_char_p]
+    h.hts_free.restype = None
+    h.hts_free.argtypes = [ctypes.c_void_p]
+    # hopen() is variadic; its mode here never has ':' so no extra arguments are read
+    h.hopen.restype = ctypes.c_void_p
+    h.hopen.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+    h.hclose.restype = ctypes.c_int
+    h.hclose.argtypes = [ctypes.c_void_p]
+    return h
+
+
+def error_detail(errnum: int) -> str | None:
+    """htslib's explanation of the last failure in this thread (hfile_error_detail)."""
+    detail = lib().hfile_error_detail(errnum)
+    return detail.decode(errors="replace") if detail else None
+
+
+def describe(url: str) -> dict[str, str]:
+    """How htslib would reach *url*: hts_s3_describe(), as a dict (no secret).
+    Raises OSError with htslib's explanation if the configuration is refused."""
+    h = lib()
+    ctypes.set_errno(0)
+    pointer = h.hts_s3_describe(url.encode())
+    if not pointer:
+        err = ctypes.get_errno() or 22
+        raise OSError(err, error_detail(err) or os.strerror(err))
+    try:
+        text = ctypes.string_at(pointer).decode(errors="replace")
+    finally:
+        h.hts_free(pointer)
+    return dict(line.split("\t", 1) for line in text.splitlines() if "\t" in line)
+
+
+def probe(url: str) -> tuple[int, str | None]:
+    """Open *url* with htslib and close it: (0, None), or (errno, explanation)."""
+    h = lib()
+    ctypes.set_errno(0)
+    fp = h.hopen(url.encode(), b"r")
+    if not fp:
+        err = ctypes.get_errno() or 5
+        return err, error_detail(err) or os.strerror(err)
+    h.hclose(fp)
+    return 0, None
