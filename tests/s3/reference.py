@@ -34,6 +34,15 @@ result = {{"sha256": hashlib.sha256(body).hexdigest(), "url": sent[-1], "region"
 """
 
 
+BOTO3_PUT = """
+import boto3
+from botocore.config import Config
+client = boto3.Session().client("s3", config=Config(retries={{"max_attempts": 1}}))
+client.put_object(Bucket={bucket!r}, Key={key!r}, Body=open({path!r}, "rb").read())
+result = client.head_object(Bucket={bucket!r}, Key={key!r})["ContentLength"]
+"""
+
+
 def boto3_get(ep, name: str, env: dict) -> Outcome:
     """boto3 reads ep's object *name* with nothing but *env* and the test's HOME."""
     return run(BOTO3_GET.format(bucket=ep.bucket, key=ep.key(name)), env)

@@ -14,7 +14,7 @@ import pytest
 
 from tests.s3.checks import BAM, assert_read_bam, read_bam
 from tests.s3.credentials import UNKNOWN, aws_credentials
-from tests.s3.reference import boto3_get, config, credentials, keys_only, read_like_boto3, write
+from tests.s3.reference import BOTO3_PUT, boto3_get, config, credentials, keys_only, read_like_boto3, write
 from tests.s3.runner import probe_call, run
 from tests.servers.proxies import S3Proxy, closed_port
 
@@ -253,15 +253,6 @@ def test_an_s3cfg_host_base_left_unused_is_reported(moto, home):
 
 
 # --- writes ----------------------------------------------------------------------------
-
-BOTO3_PUT = """
-import boto3
-from botocore.config import Config
-client = boto3.Session().client("s3", config=Config(retries={{"max_attempts": 1}}))
-client.put_object(Bucket={bucket!r}, Key={key!r}, Body=open({path!r}, "rb").read())
-result = client.head_object(Bucket={bucket!r}, Key={key!r})["ContentLength"]
-"""
-
 
 def test_write_with_only_the_standard_configuration(signing_endpoint, home, dataset, isolated):
     """boto3 writes under the configuration; pysam writes the same records there and
