@@ -180,6 +180,11 @@ def s3rver(_endpoints):
     return _endpoints("s3rver")
 
 
+@pytest.fixture(scope="session")
+def rgw(_endpoints):
+    return _endpoints("rgw")
+
+
 @pytest.fixture
 def big_on(big_bam):
     """Upload the big BAM to an endpoint (once) and return its key."""

@@ -1,8 +1,9 @@
 """Run a pysam snippet in a clean subprocess, under a hard timeout.
 
-Why a subprocess: htslib has no timeouts of its own (a silent server blocks a
-read for ever), it reads its configuration from the environment and HOME, and
-it downloads remote indexes into the working directory. So each snippet gets
+Why a subprocess: a pysam that hangs must not hang the suite (htslib's own
+timeouts are what some tests check), htslib reads its configuration from the
+environment and HOME, and it downloads remote indexes into the working
+directory. So each snippet gets
 the test's isolated environment (tests.conftest.isolated_env) plus the
 scenario's variables, runs in the test's working directory, and its process
 group is killed when the time is up.

@@ -14,7 +14,7 @@ from tests.s3 import datasets, probe
 from tests.s3.checks import (BAM, REGION, alignment_error, assert_denied, assert_raised, assert_read_bam,
                              read_bam, unknown_key)
 from tests.s3.credentials import MASK, UNKNOWN
-from tests.servers.proxies import BlackHole, S3Proxy, closed_port
+from tests.servers.proxies import BlackHole, FullBacklog, S3Proxy, closed_port
 from tests.s3.runner import probe_call, run
 
 pytestmark = pytest.mark.timeout(60)
@@ -106,7 +106,7 @@ AWS_ONLY = {
 @pytest.mark.parametrize("code", AWS_ONLY)
 def test_aws_error_answers_are_explained(moto, code):
     status, fields, hint = AWS_ONLY[code]
-    proxy = S3Proxy(moto.server.port, lambda method, path: (status, code, fields) if method == "GET" else None)
+    proxy = S3Proxy(moto.server.port, lambda method, path, headers: (status, code, fields) if method == "GET" else None)
     try:
         endpoint = f"http://{proxy.hostport}"
         outcome = read_bam(moto.url(BAM), moto.env(AWS_ENDPOINT_URL=endpoint))
@@ -236,15 +236,35 @@ def test_a_host_name_that_does_not_resolve(moto):
             "http://no-such-host.invalid:9000 (from AWS_ENDPOINT_URL)") in outcome.message
 
 
-@pytest.mark.known_gap("htslib sets no network timeouts: a server that accepts and never answers blocks for ever")
-def test_black_hole_blocks_until_killed(moto):
-    hole = BlackHole()
+def read_through(moto, obstacle, **env):
+    """Read with the endpoint URL pointing at *obstacle* (a BlackHole, a FullBacklog)."""
     try:
-        outcome = read_bam(moto.url(BAM), moto.env(AWS_ENDPOINT_URL=f"http://{hole.hostport}"), timeout=10)
+        return read_bam(moto.url(BAM), moto.env(AWS_ENDPOINT_URL=f"http://{obstacle.hostport}", **env), timeout=40)
     finally:
-        hole.stop()
-    assert outcome.timed_out and hole.accepted >= 1, str(outcome)
-    assert outcome.stderr == ""
+        obstacle.stop()
+
+
+def test_a_silent_server_times_out(moto):
+    """A server that accepts the connection and never answers used to block a read
+    for ever; each attempt now stops after HTS_LOW_SPEED_TIME seconds (default 60)
+    below HTS_LOW_SPEED_LIMIT bytes/s, and after the third (pauses of at most 1 and
+    2 s between them) the read fails with TimeoutError naming the endpoint."""
+    hole = BlackHole()
+    outcome = read_through(moto, hole, HTS_LOW_SPEED_TIME="2")
+    assert (outcome.exc_type, outcome.errno) == ("TimeoutError", 110), str(outcome)
+    assert hole.accepted == 3 and outcome.seconds < 3 * 2 + 1 + 2 + 3, str(outcome)
+    assert (f"S3 read of {moto.bucket}/{moto.key(BAM)}: http://{hole.hostport} (from AWS_ENDPOINT_URL) did not answer "
+            "in time (Operation too slow. Less than 1 bytes/sec transferred the last 2 seconds); the limits are "
+            "HTS_CONNECT_TIMEOUT and HTS_LOW_SPEED_TIME seconds (given up after 3 attempts)") in outcome.message
+
+
+def test_a_connection_that_is_never_made_times_out(moto):
+    """SYNs dropped (a full accept queue here, a firewall elsewhere): libcurl would
+    wait 300 s; HTS_CONNECT_TIMEOUT (default 10) bounds it."""
+    outcome = read_through(moto, FullBacklog(), HTS_CONNECT_TIMEOUT="2", AWS_MAX_ATTEMPTS="1")
+    assert (outcome.exc_type, outcome.errno) == ("TimeoutError", 110), str(outcome)
+    assert outcome.seconds < 5, str(outcome)
+    assert "did not answer in time (Connection timed out after 2" in outcome.message
 
 
 # --- secrets in URLs ---------------------------------------------------------------

@@ -3,10 +3,13 @@ benchmark) process; the one home for them, used by tests/ and bench/.
 
 * S3Proxy:       a reverse proxy in front of an S3 server that forwards every
                  request unchanged (Host header included, so SigV4 still holds)
-                 except those a rule picks, which get an S3 error answer, and
-                 records each one: the benchmark counts requests and bytes with
-                 it, tests see which host, path style and region pysam used.
+                 except those a rule picks, which get a fault: an S3 error
+                 answer (also inside 200 OK), a reset, a body cut short, a
+                 stall, a corrupted request body; and records each one: the
+                 benchmark counts requests and bytes with it, tests see which
+                 host, path style and region pysam used.
 * BlackHole:     accepts TCP connections and never sends a byte.
+* FullBacklog:   a listening socket that never completes a TCP handshake.
 * TlsProxy:      terminates TLS with a certificate of the tests' own CA and
                  passes the plain bytes on to an http server (moto).
 * closed_port(): a port on 127.0.0.1 where nothing listens.
@@ -22,7 +25,10 @@ import contextlib
 import http.client
 import socket
 import ssl
+import struct
 import threading
+import time
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable
@@ -59,10 +65,76 @@ class BlackHole:
         self._thread.join(timeout=2)
 
 
-# A rule looks at (method, path with query) and returns None to forward the
-# request, or (HTTP status, S3 error code[, {element: text}]) to answer with that
-# error document (the elements after <Code>; default: a <Message>).
-Rule = Callable[[str, str], "tuple | None"]
+class FullBacklog:
+    """A listening socket whose accept queue is full and never drained: a new
+    connection's SYN is dropped (Linux), so connect() waits, as with a
+    firewall that drops packets."""
+
+    def __init__(self):
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(0)
+        self.hostport = f"127.0.0.1:{self._sock.getsockname()[1]}"
+        self._fillers = []
+        for _ in range(3):  # a backlog of 0 still queues one; these fill it
+            filler = socket.socket()
+            filler.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                filler.connect(self._sock.getsockname())
+            self._fillers.append(filler)
+
+    def stop(self):
+        for s in [*self._fillers, self._sock]:
+            s.close()
+
+
+# A rule looks at (method, path with query, request headers) and returns None to
+# forward the request, (HTTP status, S3 error code[, {element: text}]) to answer
+# with that error document (the elements after <Code>; default: a <Message>), or
+# one of the faults below.
+Rule = Callable[[str, str, dict], "tuple | Reset | CutShort | Stall | CorruptBody | None"]
+
+
+@dataclass(frozen=True)
+class Reset:
+    """Read the request, then reset the connection (RST) without an answer."""
+
+
+@dataclass(frozen=True)
+class CutShort:
+    """Forward, then send the answer's headers and only its first *keep* body
+    bytes, and close: a body cut short (Content-Length promises more)."""
+    keep: int = 1000
+
+
+@dataclass(frozen=True)
+class Stall:
+    """Say nothing for *seconds*, then forward (a server that stops answering)."""
+    seconds: float
+
+
+@dataclass(frozen=True)
+class CorruptBody:
+    """Forward the request with one byte of its body changed (bit rot on the way)."""
+
+
+def first_attempts(fault, methods: tuple[str, ...] = ("GET",), path_has: str = "") -> Rule:
+    """A rule that gives *fault* to the first attempt of every request of one of
+    *methods* whose path contains *path_has* (requests told apart by method, path
+    and Range), and forwards every further attempt of the same request."""
+    seen = set()
+    lock = threading.Lock()
+
+    def rule(m: str, path: str, headers) -> object:
+        if m not in methods or path_has not in path:
+            return None
+        with lock:
+            key = (m, path, headers.get("Range"))
+            if key in seen:
+                return None
+            seen.add(key)
+        return fault
+    return rule
 
 # Hop-by-hop headers (RFC 9110 7.6.1) are the proxy's own business on each side.
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "trailer",
@@ -76,8 +148,8 @@ class S3Proxy:
     Every request is forwarded unchanged, Host header included (so a SigV4
     signature still matches), and the answer streamed back; a request *rule*
     picks gets an S3 error document instead. Each request is recorded: method,
-    path, Host, Range, the region it was signed for, the status, and the body
-    bytes written to the client (for a transfer the client abandons halfway,
+    path, Host, Range, the region it was signed for, the status (0: none), the
+    fault given (or None), and the body bytes written to the client (for a transfer the client abandons halfway,
     what went out before it hung up, as on a real network). One thread per
     client connection (htslib keeps connections alive), a new upstream
     connection per request. Running from construction until stop() (or the
@@ -108,12 +180,12 @@ class S3Proxy:
         self.server.server_close()
         self._thread.join(timeout=2)
 
-    def record(self, method: str, path: str, headers, status: int, served: int) -> None:
+    def record(self, method: str, path: str, headers, status: int, served: int, fault=None) -> None:
         with self._lock:
             self.seen.append((method, path, status))
             self._log.append({"method": method, "path": path, "host": headers.get("Host"),
                               "range": headers.get("Range"), "region": signing_region(headers),
-                              "status": status, "bytes": served})
+                              "status": status, "bytes": served, "fault": fault})
 
     def take(self) -> dict:
         """Requests by method, body bytes served and the log since the last take()."""
@@ -162,8 +234,16 @@ class _S3ProxyHandler(BaseHTTPRequestHandler):
             return len(payload)
         return 0
 
-    def _forward(self, body: bytes) -> tuple[int, int]:
-        """(status, body bytes served) of the upstream answer, streamed to the client."""
+    def _reset(self) -> None:
+        """Abort the connection: SO_LINGER 0 makes close() send an RST."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+        self.connection.close()
+
+    def _forward(self, body: bytes, cut_after: int | None = None) -> tuple[int, int]:
+        """(status, body bytes served) of the upstream answer, streamed to the
+        client; with *cut_after*, the connection is closed after that many body
+        bytes."""
         proxy: S3Proxy = self.server.proxy
         upstream = http.client.HTTPConnection("127.0.0.1", proxy.upstream_port, timeout=120)
         served, status = 0, 502
@@ -195,6 +275,12 @@ class _S3ProxyHandler(BaseHTTPRequestHandler):
                 self.send_header(name, value)
             self.end_headers()
             while chunk := response.read(_CHUNK):
+                if cut_after is not None and served + len(chunk) >= cut_after:
+                    self.wfile.write(chunk[:cut_after - served])
+                    served = cut_after
+                    self.wfile.flush()
+                    self._reset()
+                    break
                 self.wfile.write(chunk)
                 served += len(chunk)
         except (BrokenPipeError, ConnectionResetError):
@@ -206,14 +292,27 @@ class _S3ProxyHandler(BaseHTTPRequestHandler):
     def _handle(self):
         proxy: S3Proxy = self.server.proxy
         body = self._request_body()
-        fault = proxy.rule(self.command, self.path) if proxy.rule else None
-        if fault:
+        fault = proxy.rule(self.command, self.path, self.headers) if proxy.rule else None
+        if isinstance(fault, Reset):
+            status, served = 0, 0
+            self._reset()
+        elif isinstance(fault, CutShort):
+            status, served = self._forward(body, cut_after=fault.keep)
+        elif isinstance(fault, Stall):
+            time.sleep(fault.seconds)
+            status, served = self._forward(body)
+        elif isinstance(fault, CorruptBody):
+            damaged = bytearray(body)
+            if damaged:
+                damaged[len(damaged) // 2] ^= 0xFF
+            status, served = self._forward(bytes(damaged))
+        elif fault:
             status, code, *more = fault
             fields = more[0] if more else {"Message": "injected by the tests' faulty proxy"}
             served = self._answer(status, [("Content-Type", "application/xml")], error_document(code, fields))
         else:
             status, served = self._forward(body)
-        proxy.record(self.command, self.path, self.headers, status, served)
+        proxy.record(self.command, self.path, self.headers, status, served, fault)
 
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _handle
 
