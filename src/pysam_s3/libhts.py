@@ -4,21 +4,35 @@ is and declares the functions pysam_s3 calls (pysam itself links it)."""
 from __future__ import annotations
 
 import ctypes
+import ctypes.util
 import functools
 import os
-import sys
 
 # int provider(void *data, const char *profile, int flags, hts_s3_credentials *creds)
 PROFILE_EXPLICIT, NOTHING_ELSE_FOUND = 1, 2  # the flags (htslib/hfile.h)
 CREDENTIALS_FUNC = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_void_p)
 
 
+class _DlInfo(ctypes.Structure):
+    _fields_ = [("dli_fname", ctypes.c_char_p), ("dli_fbase", ctypes.c_void_p),
+                ("dli_sname", ctypes.c_char_p), ("dli_saddr", ctypes.c_void_p)]
+
+
 def path() -> str:
-    """pysam/libhts.so.3, which pysam's extensions load through their RUNPATH."""
-    pysam = sys.modules.get("pysam")
-    if pysam is None:
-        import pysam
-    return os.path.join(os.path.dirname(pysam.__file__), "libhts.so.3")
+    """The file of the htslib pysam's extensions are bound to in this process:
+    hts_version as libchtslib's own dependencies resolve it (dlsym on its
+    handle), located by the dynamic loader (dladdr). Whatever LD_LIBRARY_PATH
+    held, this is the library in use; the wheel's is pysam/libhts-HASH.so.3."""
+    import pysam.libchtslib as chtslib
+
+    symbol = ctypes.cast(ctypes.CDLL(chtslib.__file__).hts_version, ctypes.c_void_p)
+    libc = ctypes.CDLL(None)
+    dladdr = getattr(libc, "dladdr", None) or ctypes.CDLL(ctypes.util.find_library("dl")).dladdr
+    dladdr.argtypes = [ctypes.c_void_p, ctypes.POINTER(_DlInfo)]
+    info = _DlInfo()
+    if not dladdr(symbol, ctypes.byref(info)) or not info.dli_fname:
+        raise RuntimeError("the dynamic loader cannot say which file holds pysam's htslib")
+    return os.path.realpath(info.dli_fname.decode())
 
 
 @functools.lru_cache(maxsize=None)

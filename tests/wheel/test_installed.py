@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 
 import pysam
 from recipe import buildinfo, lock, options
+from tests import data
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.ours
@@ -40,12 +42,42 @@ def test_reports_the_pinned_versions_and_features(report):
 
 
 def test_htslib_loaded_is_the_one_in_the_wheel(report):
+    """Under a name no other htslib has (libhts-HASH.so.3, as auditwheel names what
+    it grafts), reported from the loader (pysam_s3.libhts.path), not guessed."""
     libdir = Path(pysam.__file__).parent
-    assert Path(report["htslib"]["library"]).parent == libdir
+    library = Path(report["htslib"]["library"])
+    assert library.parent == libdir and re.fullmatch(r"libhts-[0-9a-f]{8}\.so\.3", library.name), library
     importlib.import_module("pysam.libchtslib")
     with open(f"/proc/{os.getpid()}/maps") as maps:
         loaded = {line.split()[-1] for line in maps if "libhts" in line}
-    assert loaded == {str(libdir / "libhts.so.3")}
+    assert loaded == {str(library)}
+    needed = subprocess.run(["readelf", "-d", str(next(libdir.glob("libchtslib.*.so")))], capture_output=True,
+                            text=True, check=True, timeout=30).stdout
+    assert f"Shared library: [{library.name}]" in needed and "[libhts.so.3]" not in needed
+
+
+def debian_libhts() -> Path:
+    found = sorted(Path("/usr/lib").glob("*/libhts.so.3"))
+    if not found:
+        pytest.fail("Debian's libhts3 is not installed: `make test-packages` installs it", pytrace=False)
+    return found[0]
+
+
+def test_another_htslib_on_ld_library_path_does_not_replace_ours(report, tmp_path):
+    """An HPC `module load htslib`, a conda environment or Debian's libhts3 on
+    LD_LIBRARY_PATH used to replace the wheel's libhts.so.3 (LD_LIBRARY_PATH comes
+    before RUNPATH=$ORIGIN): `import pysam` failed with an undefined symbol. Stock
+    pysam is immune (auditwheel named its copy); so are we now."""
+    other = debian_libhts()
+    bam = data.alignments(tmp_path / "x.bam", 1_000, fasta=data.reference(tmp_path / "ref.fa"))
+    code = ("import pysam, pysam_s3.libhts as h\n"
+            "print(h.path())\n"
+            f"print(sum(1 for _ in pysam.AlignmentFile({str(bam)!r})))\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "LD_LIBRARY_PATH": str(other.parent)})
+    assert run.returncode == 0, run.stderr
+    library, records = run.stdout.split()
+    assert (library, int(records)) == (report["htslib"]["library"], 1000), run.stdout
 
 
 def test_reports_the_s3_credential_chain(report):
