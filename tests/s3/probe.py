@@ -76,3 +76,74 @@ def copy(kind: str, source: str, destinations: list[str], mode: str, limit: int 
                 out.write(record)
             n += 1
     return n
+
+
+def read_in_threads(kind: str, jobs: list, threads: int) -> dict[str, list[str]]:
+    """Each (path, region) of *jobs* read by its own open in one of *threads*
+    threads, all started together: {"path|region": records}."""
+    import concurrent.futures
+    import threading
+
+    start = threading.Barrier(min(threads, len(jobs)))
+
+    def one(job):
+        path, region = job
+        start.wait(timeout=60)
+        return f"{path}|{region_name(tuple(region))}", read(kind, path, [tuple(region)])[region_name(tuple(region))]
+
+    with concurrent.futures.ThreadPoolExecutor(threads) as pool:
+        return dict(pool.map(one, jobs))
+
+
+def _process_usage() -> dict[str, int]:
+    """Open descriptors, sockets among them, and resident memory (KiB) of this process."""
+    targets = []
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(FileNotFoundError):  # the listing's own descriptor, gone by now
+            targets.append(os.readlink(f"/proc/self/fd/{fd}"))
+    fds, sockets = len(targets), sum(1 for t in targets if t.startswith("socket:"))
+    with open("/proc/self/status") as status:
+        rss = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+    return {"fds": fds, "sockets": sockets, "rss_kib": rss}
+
+
+def soak(kind: str, path: str, regions: list, queries: int, reopen_every: int, sample_every: int) -> dict:
+    """*queries* region queries on one object, cycling through *regions* and
+    opening the file anew every *reopen_every* queries (as a server answering
+    requests does); usage sampled every *sample_every* queries. Returns the
+    samples and, per region, the set of distinct record digests seen (one each
+    if every query gave the same answer)."""
+    samples, answers, handle = [], {}, None
+    try:
+        for i in range(queries):
+            if i % reopen_every == 0:
+                if handle is not None:
+                    handle.close()
+                handle = OPENERS[kind](path)
+            region = tuple(regions[i % len(regions)])
+            sha = hashlib.sha256()
+            for record in _records(handle, kind, region):
+                sha.update(record.encode() + b"\n")
+            answers.setdefault(region_name(region), set()).add(sha.hexdigest())
+            if (i + 1) % sample_every == 0:
+                samples.append({"queries": i + 1, **_process_usage()})
+    finally:
+        if handle is not None:
+            handle.close()
+    return {"samples": samples, "answers": {k: sorted(v) for k, v in answers.items()}}
+
+
+def read_while_replaced(path: str, after: int, bucket: str, key: str, replacement: str) -> int:
+    """Read records of the BAM at *path* (an S3 URL); after *after* records, put
+    the file *replacement* in its place (boto3, the same configuration), then
+    read on. Returns the number of records read (if no error stops it)."""
+    import boto3
+
+    n = 0
+    with pysam.AlignmentFile(path) as bam:
+        for _ in bam.fetch(until_eof=True):
+            n += 1
+            if n == after:
+                with open(replacement, "rb") as f:
+                    boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=f.read())
+    return n
