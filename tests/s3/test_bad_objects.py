@@ -1,5 +1,5 @@
 """Objects that are not what they should be: one that changes while it is read,
-an empty one, a truncated one, a BAM with only a .csi index. Each gives a clear
+an empty one, a truncated or corrupted one, a BAM with only a .csi index. Each gives a clear
 error (the local file's, where there is one) or the right records; never
 mixed or silently short data."""
 
@@ -42,19 +42,39 @@ def local_and_s3(ep, local, key: str, kind: str = "alignments", regions=None):
     return run(call(str(local)), {}), run(call(ep.url(key)), ep.env())
 
 
+def htslib_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("[E::")]
+
+
 def without_path(message: str, *paths: str) -> str:
     for p in paths:
         message = message.replace(p, "PATH")
     return message
 
 
-@pytest.mark.parametrize("cut", ["half", "no-eof-block"])
-def test_a_truncated_bam_fails_as_the_local_file_does(endpoint, dataset, tmp_path, cut):
-    whole = (dataset / "reads.bam").read_bytes()
-    truncated = tmp_path / "truncated.bam"
-    truncated.write_bytes(whole[: len(whole) // 2] if cut == "half" else whole[:-28])
-    key = endpoint.scratch("truncated.bam")
+def damaged(whole: bytes, how: str) -> bytes:
+    if how == "cut-in-half":
+        return whole[: len(whole) // 2]
+    if how == "no-eof-block":
+        return whole[:-28]
+    middle = bytearray(whole)  # one byte flipped inside a compressed block
+    middle[len(whole) // 2] ^= 0xFF
+    return bytes(middle)
+
+
+@pytest.mark.parametrize("how", ["cut-in-half", "no-eof-block", "one-byte-flipped"])
+def test_a_damaged_bam_fails_as_the_local_file_does(endpoint, dataset, tmp_path, how):
+    truncated = tmp_path / "damaged.bam"
+    truncated.write_bytes(damaged((dataset / "reads.bam").read_bytes(), how))
+    key = endpoint.scratch("damaged.bam")
     local, remote = local_and_s3(endpoint, truncated, key)
+    if how == "one-byte-flipped":
+        # Both fail at the block's CRC32; the exception's errno is whatever errno
+        # last held, locally too (bgzf does not set it): compare htslib's words
+        assert not local.ok and not remote.ok, f"local: {local}\nS3: {remote}"
+        assert "[E::bgzf_uncompress] CRC32 checksum mismatch" in local.stderr
+        assert htslib_lines(remote.stderr) == htslib_lines(local.stderr)
+        return
     assert (remote.ok, remote.exc_type, remote.errno) == (local.ok, local.exc_type, local.errno), \
         f"local: {local}\nS3: {remote}"
     if local.ok:  # no EOF block: both read every record, and both warn

@@ -267,6 +267,20 @@ def test_a_connection_that_is_never_made_times_out(moto):
     assert "did not answer in time (Connection timed out after 2" in outcome.message
 
 
+def test_a_plain_http_url_whose_connection_is_never_made_times_out():
+    """htslib's libcurl backend (http://, https:// and gs:// URLs) had a stall
+    limit and retries but libcurl's 300 s connect timeout, four times over;
+    HTS_CONNECT_TIMEOUT (default 10) now bounds it there too."""
+    hole = FullBacklog()
+    url = f"http://{hole.hostport}/data/reads.bam"
+    try:
+        outcome = read_bam(url, {"HTS_CONNECT_TIMEOUT": "2", "HTS_RETRY_MAX": "0"}, timeout=40)
+    finally:
+        hole.stop()
+    assert_raised(outcome, "TimeoutError", 110, alignment_error(110, "Connection timed out", url))
+    assert outcome.seconds < 6, str(outcome)
+
+
 # --- secrets in URLs ---------------------------------------------------------------
 
 def test_secret_in_url_is_never_shown(moto):
