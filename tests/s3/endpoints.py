@@ -46,6 +46,13 @@ class Endpoint:
             pytest.skip("needs a local server (its users, or a proxy in front of it); runs in `make test`")
         return self.server
 
+    def through(self, rule=None, **extra: str | None):
+        """A recording (and, with *rule*, faulty) S3Proxy in front of the local
+        server, and the environment that sends pysam through it."""
+        from tests.servers.proxies import S3Proxy
+        proxy = S3Proxy(self.local_server().port, rule)
+        return proxy, self.env(AWS_ENDPOINT_URL=f"http://{proxy.hostport}", **extra)
+
     @property
     def endpoint_url(self) -> str:
         """The service's URL, as AWS_ENDPOINT_URL or a profile's endpoint_url gives it."""

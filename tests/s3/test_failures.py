@@ -10,11 +10,10 @@ import os
 
 import pytest
 
-from tests.s3 import datasets, probe
 from tests.s3.checks import (BAM, REGION, alignment_error, assert_denied, assert_raised, assert_read_bam,
                              read_bam, unknown_key)
 from tests.s3.credentials import MASK, UNKNOWN
-from tests.servers.proxies import BlackHole, FullBacklog, S3Proxy, closed_port
+from tests.servers.proxies import BlackHole, FullBacklog, closed_port
 from tests.s3.runner import probe_call, run
 
 pytestmark = pytest.mark.timeout(60)
@@ -106,12 +105,10 @@ AWS_ONLY = {
 @pytest.mark.parametrize("code", AWS_ONLY)
 def test_aws_error_answers_are_explained(moto, code):
     status, fields, hint = AWS_ONLY[code]
-    proxy = S3Proxy(moto.server.port, lambda method, path, headers: (status, code, fields) if method == "GET" else None)
-    try:
-        endpoint = f"http://{proxy.hostport}"
-        outcome = read_bam(moto.url(BAM), moto.env(AWS_ENDPOINT_URL=endpoint))
-    finally:
-        proxy.stop()
+    proxy, env = moto.through(lambda method, path, headers: (status, code, fields) if method == "GET" else None)
+    with proxy:
+        endpoint = env["AWS_ENDPOINT_URL"]
+        outcome = read_bam(moto.url(BAM), env)
     errno = {"AuthorizationHeaderMalformed": 22, "PermanentRedirect": 22}.get(code, 13)
     assert (outcome.errno, outcome.message.split("; ")[0]) == (
         errno, f"[Errno {errno}] Could not open alignment file: {os.strerror(errno)}"), str(outcome)
@@ -173,34 +170,6 @@ def test_cram_without_reference(endpoint):
     outcome = run(probe_call("read", "alignments", endpoint.url("data/reads.cram"), REGION), endpoint.env())
     assert_raised(outcome, "OSError", None, "truncated file")
     assert 'Failed to populate reference "chr1"' in outcome.stderr
-
-
-# --- the CWD: htslib downloads remote indexes there ------------------------------
-
-@pytest.mark.known_gap("reading from S3 writes the remote index into the current directory")
-@pytest.mark.parametrize("kind, name", [("alignments", "reads.bam"), ("alignments", "reads.cram"),
-                                        ("variants", "calls.vcf.gz"), ("variants", "calls.bcf"),
-                                        ("tabix", "features.bed.gz")])
-def test_remote_index_is_downloaded_into_cwd(endpoint, dataset, isolated, kind, name):
-    """(A FASTA's .fai is read in place, and so is a CRAM index given by URL.)"""
-    index = datasets.INDEXED[name]
-    ref = {"reference_filename": str(dataset / "ref.fa")} if name.endswith(".cram") else {}
-    outcome = run(probe_call("read", kind, endpoint.url(f"data/{name}"), REGION, **ref), endpoint.env())
-    assert outcome.ok, str(outcome)
-    assert outcome.cwd_files == [index]
-    same = (isolated / index).read_bytes() == (dataset / index).read_bytes()
-    assert same, "the file in the CWD is not the remote index"
-
-
-@pytest.mark.known_gap("a same-named index already in the CWD is used without any check: wrong records, no error")
-def test_stale_index_in_cwd_is_used_silently(endpoint, dataset, isolated):
-    # the index of a different, smaller BAM, under the name htslib looks for
-    (isolated / "reads.bam.bai").write_bytes((dataset / "other.bam.bai").read_bytes())
-    outcome = run(probe_call("read", "alignments", endpoint.url(BAM), REGION), endpoint.env())
-    assert outcome.ok, str(outcome)
-    region = probe.region_name(REGION[0])
-    expected = probe.read("alignments", str(dataset / "reads.bam"), REGION)[region]
-    assert expected and outcome.result[region] != expected
 
 
 # --- the network -----------------------------------------------------------------

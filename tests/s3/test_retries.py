@@ -12,7 +12,7 @@ import pytest
 
 from tests.s3.checks import BAM, alignment_error, assert_raised, assert_read_bam, read_bam
 from tests.s3.runner import probe_call, run
-from tests.servers.proxies import CutShort, Reset, S3Proxy, first_attempts
+from tests.servers.proxies import CutShort, Reset, first_attempts
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -29,16 +29,11 @@ TRANSIENT = {
 }
 
 
-def through(ep, rule):
-    proxy = S3Proxy(ep.server.port, rule)
-    return proxy, ep.env(AWS_ENDPOINT_URL=f"http://{proxy.hostport}")
-
-
 @pytest.mark.parametrize("fault", TRANSIENT)
 def test_a_read_survives_a_fault_on_every_first_attempt(local_endpoint, dataset, fault):
     """Every GET (header, index, data) fails once; each is sent again for the
     same Range, so the records are exactly the local ones: no gap, no duplicate."""
-    proxy, env = through(local_endpoint, first_attempts(TRANSIENT[fault]))
+    proxy, env = local_endpoint.through(first_attempts(TRANSIENT[fault]))
     with proxy:
         outcome = read_bam(local_endpoint.url(BAM), env, timeout=90)
     assert_read_bam(outcome, dataset)
@@ -57,7 +52,7 @@ def test_a_write_survives_a_fault_on_every_first_attempt(local_endpoint, sources
     ep = local_endpoint
     source, limit = sources_for_writes
     key = ep.scratch("retried.bam")
-    proxy, env = through(ep, first_attempts(TRANSIENT[fault], methods=("PUT", "POST")))
+    proxy, env = ep.through(first_attempts(TRANSIENT[fault], methods=("PUT", "POST")))
     with proxy:
         outcome = run(probe_call("copy", "alignments", str(source), [ep.url(key), "local.bam"], "wb", limit),
                       env, timeout=110)
@@ -80,7 +75,7 @@ def test_completion_error_inside_200_is_retried(local_endpoint, dataset, isolate
     used to make close() succeed with no object. It is now retried like a 500."""
     ep = local_endpoint
     key = ep.scratch("completed.bam")
-    proxy, env = through(ep, first_attempts((200, "InternalError"), methods=("POST",), path_has="uploadId="))
+    proxy, env = ep.through(first_attempts((200, "InternalError"), methods=("POST",), path_has="uploadId="))
     with proxy:
         outcome = run(probe_call("copy", "alignments", str(dataset / "reads.bam"), [ep.url(key), "local.bam"], "wb"),
                       env)
@@ -95,7 +90,7 @@ def always(answer):
 
 def test_a_fault_on_every_attempt_names_the_cause_and_the_attempts(moto):
     """Three attempts in all (botocore's standard mode), then the last cause."""
-    proxy, env = through(moto, always((503, "SlowDown")))
+    proxy, env = moto.through(always((503, "SlowDown")))
     with proxy:
         outcome = read_bam(moto.url(BAM), env)
     assert [m for m, _, _ in proxy.seen] == ["GET"] * 3, proxy.seen
@@ -119,7 +114,7 @@ def test_the_number_of_attempts_is_the_sdks_setting(moto, home, settings, attemp
     if "profile" in settings:
         (home / ".aws").mkdir(exist_ok=True)
         (home / ".aws" / "config").write_text(f"[default]\n{settings.pop('profile')}\n")
-    proxy, env = through(moto, always((500, "InternalError")))
+    proxy, env = moto.through(always((500, "InternalError")))
     with proxy:
         outcome = read_bam(moto.url(BAM), {**env, **settings}, timeout=90)
     assert not outcome.ok, str(outcome)
@@ -129,7 +124,7 @@ def test_the_number_of_attempts_is_the_sdks_setting(moto, home, settings, attemp
 
 
 def test_what_is_not_transient_is_not_retried(moto):
-    proxy, env = through(moto, always((403, "AccessDenied")))
+    proxy, env = moto.through(always((403, "AccessDenied")))
     with proxy:
         outcome = read_bam(moto.url(BAM), env)
     assert [m for m, _, _ in proxy.seen] == ["GET"], proxy.seen
@@ -161,7 +156,7 @@ def test_adaptive_mode_says_it_works_as_standard(moto, dataset):
 def test_a_part_refused_on_every_attempt_fails_the_write_and_aborts_the_upload(local_endpoint, dataset):
     ep = local_endpoint
     key = ep.scratch("refused.bam")
-    proxy, env = through(ep, lambda method, path, headers: (503, "SlowDown") if method == "PUT" else None)
+    proxy, env = ep.through(lambda method, path, headers: (503, "SlowDown") if method == "PUT" else None)
     with proxy:
         outcome = run(probe_call("copy", "alignments", str(dataset / "reads.bam"), [ep.url(key)], "wb"), env)
     assert [m for m, path, _ in proxy.seen if "uploadId=" in path] == ["PUT"] * 3 + ["DELETE"], proxy.seen

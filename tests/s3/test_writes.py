@@ -11,7 +11,7 @@ import pytest
 
 from tests.s3 import datasets
 from tests.s3.checks import alignment_error, assert_denied, assert_raised
-from tests.servers.proxies import CorruptBody, S3Proxy
+from tests.servers.proxies import CorruptBody
 from tests.s3.runner import probe_call, run
 
 pytestmark = pytest.mark.timeout(120)
@@ -78,12 +78,10 @@ def write_failing_completion(ep, dataset, fmt: str, answer: tuple[int, str], ver
     (POST ...?uploadId=...) with *answer*; returns the outcome and the key."""
     kind, mode = FORMATS[fmt]
     key = ep.scratch(f"never.{fmt}")
-    proxy = S3Proxy(ep.server.port, lambda method, path, headers: answer if method == "POST" and "uploadId=" in path else None)
-    try:
+    proxy, env = ep.through(lambda method, path, headers: answer if method == "POST" and "uploadId=" in path else None)
+    with proxy:
         outcome = run(probe_call("copy", kind, str(dataset / SMALL[fmt]), [ep.url(key)], mode,
-                                 verbosity=verbosity), ep.env(AWS_ENDPOINT_URL=f"http://{proxy.hostport}"))
-    finally:
-        proxy.stop()
+                                 verbosity=verbosity), env)
     # the part, the completion tried three times, then the abort (s3rver has no abort: 405)
     assert [m for m, path, _ in proxy.seen if "uploadId=" in path] == ["PUT", "POST", "POST", "POST", "DELETE"], \
         proxy.seen
@@ -112,10 +110,9 @@ def test_a_part_changed_on_the_way_is_refused(rgw, dataset):
     is refused, close() fails, and the upload is aborted; nothing is stored.
     (moto and s3rver do not check the hash, so this runs on RGW only.)"""
     key = rgw.scratch("damaged.bam")
-    proxy = S3Proxy(rgw.server.port, lambda method, path, headers: CorruptBody() if method == "PUT" else None)
+    proxy, env = rgw.through(lambda method, path, headers: CorruptBody() if method == "PUT" else None)
     with proxy:
-        outcome = run(probe_call("copy", "alignments", str(dataset / "reads.bam"), [rgw.url(key)], "wb"),
-                      rgw.env(AWS_ENDPOINT_URL=f"http://{proxy.hostport}"))
+        outcome = run(probe_call("copy", "alignments", str(dataset / "reads.bam"), [rgw.url(key)], "wb"), env)
     assert_raised(outcome, "OSError", 5, f"[Errno 5] Closing failed: Input/output error; S3 write of "
                   f"{rgw.bucket}/{rgw.key(key)}: the data the server received is not the data sent (its checksum "
                   "differs): it was changed on the way, and not stored (S3 error XAmzContentSHA256Mismatch, HTTP "
