@@ -1,9 +1,11 @@
 """python -m bench: our wheel against stock pysam 0.24.1 on this machine.
 
 Local tasks (BAM decode, Python iteration, BAM write, CRAM decode, VCF
-iteration, import), an S3 region query against moto through a counting
-proxy, and (not with --tiny) wheel sizes and rebuild times. Writes
-results.json, table.md and chart.png into --out (default build/bench/).
+iteration, import), S3 region queries (index not cached, then cached) and
+whole-file reads of two BAMs and a VCF.gz against s3rver through a counting
+proxy, unshaped and shaped as a distant server, and (not with --tiny) wheel
+sizes and rebuild times. Writes results.json, table.md and chart.png into
+--out (default build/bench/).
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ def describe_data(profile: data.Profile, files: dict[str, Path], large: Path) ->
     return (f"BAM {profile.reads:,} reads x {profile.read_length} bp over {len(profile.contigs)} contigs "
             f"({_mb(files['bam'])}), its CRAM ({_mb(files['cram'])}), VCF.gz {profile.vcf_records:,} records x "
             f"{len(profile.samples)} samples ({_mb(files['vcf'])}); S3: small BAM = that BAM, "
-            f"large BAM {profile.large_reads:,} reads ({_mb(large)})")
+            f"large BAM {profile.large_reads:,} reads ({_mb(large)}), VCF.gz = that VCF.gz")
 
 
 def measure(args: argparse.Namespace, out: Path) -> dict:
@@ -80,8 +82,8 @@ def measure(args: argparse.Namespace, out: Path) -> dict:
             "targets": report.targets(),
         }
         results["tasks"] = tasks.measure(pythons, files, args.rounds, work, args.timeout)
-        results["s3"] = s3.measure(pythons, {"small": files["bam"], "large": large}, profile.region,
-                                   args.rounds, work, args.timeout)
+        results["s3"] = s3.measure(pythons, s3.objects(files, large), profile.region, args.rounds, work,
+                                   args.timeout)
         if not args.tiny:
             results["packaging"] = {
                 "wheels": build.wheel_sizes(pythons["stock"], lk["pysam"].version),

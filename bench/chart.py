@@ -3,8 +3,10 @@
 `python -I chart.py RESULT.json results.json chart.png`.
 
 Left: speed ratio stock/ours per task, a line at 1.0 (same speed) and a
-marker at each target. Right: the S3 region query, GETs and MB per BAM and
-index state, ours next to stock, with the targets for the cached index.
+marker at each target. Right, top: the S3 region queries under shaping
+(requests and MB served per object, cold and warm), ours next to stock, with
+ours' targets; bottom: the whole-file reads' speed ratio stock/ours per
+object, unshaped and shaped, with the shaped target.
 """
 
 import json
@@ -37,34 +39,74 @@ def speed(ax, rows):
     ax.tick_params(axis="x", rotation=30)
 
 
-def s3(ax, rows, key, unit, target):
-    labels = [f"{r['bam']} BAM\n{r['index']}" for r in rows]
+def _region_target(row, targets, key):
+    """ours' target for a region-query bar, or None (the VCF.gz has none)."""
+    s3 = targets["s3"]
+    if row["object"] not in s3["region_objects"]:
+        return None
+    if row["measurement"] == "region-warm":
+        return s3["region-warm"]["requests"] if key == "requests" else s3["region-warm"]["bytes"] / 1e6
+    return s3["region-cold"]["requests"] if key == "requests" else (
+        row["index_bytes"] + s3["region-cold"]["bytes_over_index"]) / 1e6
+
+
+def region(ax, table, targets, key, unit):
+    """Requests or MB of the region queries, ours next to stock, with ours' targets."""
+    rows = [r for r in table["rows"] if r["measurement"].startswith("region")]
+    labels = [f"{r['what']}\n{r['measurement'].removeprefix('region-')}" for r in rows]
     x = range(len(rows))
     width = 0.38
-    highest = target
+    scale = 1e6 if key == "bytes" else 1
+    values = {flavour: [r[flavour][key] / scale for r in rows] for flavour in ("stock", "ours")}
     for offset, flavour, color in ((-width / 2, "stock", STOCK), (width / 2, "ours", OURS)):
-        values = [r[flavour][key] for r in rows]
-        bars = ax.bar([i + offset for i in x], values, width, color=color, label=flavour)
-        ax.bar_label(bars, labels=[f"{v:.3g}" for v in values], fontsize=7)
-        highest = max([highest, *values])
-    cached = [i for i, r in enumerate(rows) if r["index"] == "cached"]
-    ax.scatter(cached, [target] * len(cached), marker="_", s=900, linewidths=3, color=TARGET, zorder=3,
-               label="target (index cached)")
-    ax.set_ylim(0, highest * 1.35)  # room for the legend above the bars
-    ax.set_xticks(list(x), labels, fontsize=8)
+        bars = ax.bar([i + offset for i in x], values[flavour], width, color=color, label=flavour)
+        ax.bar_label(bars, labels=[f"{v:.3g}" for v in values[flavour]], fontsize=7)
+    marks = [(i, t) for i, r in enumerate(rows) if (t := _region_target(r, targets, key)) is not None]
+    ax.scatter([i + width / 2 for i, _ in marks], [t for _, t in marks], marker="_", s=300, linewidths=3,
+               color=TARGET, zorder=3, label="target (ours)")
+    ax.set_ylim(0, max([*values["stock"], *values["ours"], *(t for _, t in marks), 1e-6]) * 1.35)
+    ax.set_xticks(list(x), labels, fontsize=7)
     ax.set_ylabel(unit)
-    ax.set_title(f"S3 region query: {unit}")
+    ax.set_title(f"S3 region query, {table['label']}: {unit}")
     ax.legend(loc="upper left", fontsize=8, ncols=3)
+
+
+def streaming(ax, tables, targets):
+    """stock time / ours time of the whole-file reads, per object, one bar per shaping."""
+    names = list(tables)
+    rows = {name: [r for r in tables[name]["rows"] if r["measurement"] == "stream"] for name in names}
+    whats = [r["what"] for r in rows[names[0]]]
+    width = 0.8 / len(names)
+    highest = targets["s3"]["stream"]["shaped_ratio"]
+    for k, (name, color) in enumerate(zip(names, ("#9ecae1", OURS, "#2ca02c"))):
+        ratios = [r["ratio"] or 0 for r in rows[name]]
+        xs = [i + (k - (len(names) - 1) / 2) * width for i in range(len(whats))]
+        bars = ax.bar(xs, ratios, width, color=color, label=tables[name]["label"])
+        ax.bar_label(bars, labels=[f"{v:.2f}x" for v in ratios], fontsize=7)
+        if tables[name]["latency"] or tables[name]["bandwidth"]:
+            ax.scatter(xs, [targets["s3"]["stream"]["shaped_ratio"]] * len(xs), marker="_", s=2500, linewidths=3,
+                       color=TARGET, zorder=3, label="target, shaped")
+        highest = max([highest, *ratios])
+    ax.axhline(1.0, color="black", linewidth=1)
+    ax.set_ylim(0, highest * 1.3)
+    ax.set_xticks(range(len(whats)), whats, fontsize=8)
+    ax.set_ylabel("stock time / ours time  (> 1: ours is faster)")
+    ax.set_title("S3 whole-file read (stream): speed ratio")
+    ax.legend(loc="upper left", fontsize=8, ncols=3, markerscale=0.35)  # the target's wide marker
 
 
 def main():
     result_path, results_json, png = sys.argv[1:]
     results = json.loads(Path(results_json).read_text())
     summary, targets = results["summary"], results["targets"]
-    fig, axes = plt.subplots(1, 3, figsize=(16, 5.5), gridspec_kw={"width_ratios": [1.4, 1, 1]})
-    speed(axes[0], summary["speed"])
-    s3(axes[1], summary["s3"], "gets", "GET requests", targets["s3_gets"])
-    s3(axes[2], summary["s3"], "mb", "MB served", targets["s3_mb"])
+    tables = summary["s3"]
+    shaped = next((t for t in tables.values() if t["latency"] or t["bandwidth"]), next(iter(tables.values())))
+    fig = plt.figure(figsize=(18, 10))
+    grid = fig.add_gridspec(2, 3, width_ratios=[1.2, 1, 1])
+    speed(fig.add_subplot(grid[:, 0]), summary["speed"])
+    region(fig.add_subplot(grid[0, 1]), shaped, targets, "requests", "requests")
+    region(fig.add_subplot(grid[0, 2]), shaped, targets, "bytes", "MB served")
+    streaming(fig.add_subplot(grid[1, 1:]), tables, targets)
     fig.suptitle(f"pysam-s3 vs stock pysam: {results['machine_line']}", fontsize=10)
     fig.tight_layout()
     fig.savefig(png, dpi=110)

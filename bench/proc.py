@@ -3,9 +3,11 @@ group when its time is up or the benchmark dies.
 
 A measurement runs a script of bench/ with a venv's python (`-I`: only the
 venv's packages are importable), in a working directory of its own, with a
-clean environment: a fresh HOME (htslib reads ~/.aws, ~/.s3cfg), no inherited
-AWS_*/HTS_*/CURL_*/REF_* variables, and every proxy variable pointing at a
-closed port on loopback, so a request to anything but 127.0.0.1 fails at once.
+clean environment: a fresh HOME (htslib reads ~/.aws, ~/.s3cfg; ours keeps
+remote indexes in ~/.cache/htslib/indexes) unless the caller passes one (the
+S3 part's warm runs reuse a cold run's), no inherited AWS_*/HTS_*/CURL_*/REF_*
+variables nor XDG_CACHE_HOME, and every proxy variable pointing at a closed
+port on loopback, so a request to anything but 127.0.0.1 fails at once.
 Scripts report through a JSON file, not stdout: samtools code run in-process
 (pysam.view) writes to file descriptor 1.
 """
@@ -29,7 +31,9 @@ class BenchError(Exception):
 
 
 def environment(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
-    return {**loopback_only(scrubbed_environ(), home), **(extra or {})}
+    env = loopback_only(scrubbed_environ(), home)
+    env.pop("XDG_CACHE_HOME", None)  # ours' index cache: under HOME, so a fresh HOME is an empty cache
+    return {**env, **(extra or {})}
 
 
 def run(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float,
@@ -48,11 +52,14 @@ def run(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float,
 
 
 def script(python: Path, name: str, *args, cwd: Path, timeout: float,
-           env: dict[str, str] | None = None) -> dict:
-    """Run bench/<name> in *python*'s venv; returns the JSON it wrote."""
+           env: dict[str, str] | None = None, home: Path | None = None) -> dict:
+    """Run bench/<name> in *python*'s venv; returns the JSON it wrote. HOME is
+    *home* if given, else a fresh empty directory removed afterwards."""
     with tempfile.TemporaryDirectory(prefix="bench-run-") as tmp:
-        home, result = Path(tmp, "home"), Path(tmp, "result.json")
-        home.mkdir()
+        result = Path(tmp, "result.json")
+        if home is None:
+            home = Path(tmp, "home")
+            home.mkdir()
         done = run([python, "-I", BENCH / name, result, *args], cwd=cwd, env=environment(home, env),
                    timeout=timeout)
         if done.returncode != 0 or not result.exists():

@@ -1,6 +1,7 @@
 """`python -m bench --tiny` end to end: both venvs, generated data, every
-local task, the S3 region query through the counting proxy, table and chart.
-The numbers of a tiny run mean nothing; that they are all there does."""
+local task, the S3 region queries and whole-file reads against s3rver through
+the counting proxy, unshaped and shaped, table and chart. The numbers of a
+tiny run mean nothing; that they are all there does."""
 
 from __future__ import annotations
 
@@ -16,6 +17,10 @@ from tests.conftest import ROOT, isolated_env
 pytestmark = [pytest.mark.ours, pytest.mark.timeout(900)]
 
 TASKS = ("decode", "iterate", "write", "cram-decode", "vcf-iterate", "import")
+SHAPINGS = ("unshaped", "shaped")
+OBJECTS = ("small", "large", "vcf")
+MEASUREMENTS = ("region-cold", "region-warm", "stream")
+INDEXES = {"small": "small.bam.bai", "large": "large.bam.bai", "vcf": "calls.vcf.gz.tbi"}
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -69,20 +74,54 @@ def test_results_json_has_every_round_and_the_machine(tiny_run):
     assert "packaging" not in results  # --tiny: no build numbers
 
 
-def test_s3_rows_counted_gets_and_ours_and_stock_agree(tiny_run):
+def test_s3_runs_cover_every_shaping_object_and_measurement_and_agree(tiny_run):
     results = json.loads((tiny_run / "results.json").read_text())
     runs = results["s3"]["runs"]
-    assert {(r["bam"], r["index"], r["flavour"]) for r in runs} == {
-        (bam, index, flavour) for bam in ("small", "large") for index in ("not cached", "cached")
-        for flavour in ("ours", "stock")}
+    assert sorted((r["shaping"], r["object"], r["measurement"], r["flavour"]) for r in runs) == sorted(
+        (shaping, obj, measurement, flavour) for shaping in SHAPINGS for obj in OBJECTS
+        for measurement in MEASUREMENTS for flavour in ("ours", "stock"))
     for run in runs:
-        assert run["requests"].get("GET", 0) > 0 and run["bytes"] > 0, run
-        assert bool(run["index_downloaded"]) == (run["index"] == "not cached"), run
-    for bam in ("small", "large"):
-        counts = {r["flavour"]: r["records"] for r in runs if r["bam"] == bam}
-        assert counts["ours"] == counts["stock"] > 0, counts
-    for row in results["summary"]["s3"]:
-        assert row["ours"]["gets"] > 0 and row["stock"]["gets"] > 0, row
+        assert run["requests"].get("GET", 0) > 0 and run["bytes"] > 0 and run["connections"] > 0, run
+        assert run["seconds"] > 0 and run["records"] > 0, run
+        if run["flavour"] == "stock" and run["measurement"] != "stream":
+            # stock downloads the index into the working directory; its warm run reuses that directory
+            assert INDEXES[run["object"]] in run["cwd_files"], run
+    for obj in OBJECTS:
+        for measurement in MEASUREMENTS:
+            counts = {r["flavour"]: r["records"] for r in runs if (r["object"], r["measurement"]) == (obj, measurement)}
+            assert counts["ours"] == counts["stock"] > 0, (obj, measurement, counts)
+
+
+def test_s3_summary_has_a_row_per_object_and_measurement_in_each_shaping(tiny_run):
+    results = json.loads((tiny_run / "results.json").read_text())
+    tables = results["summary"]["s3"]
+    assert list(tables) == list(SHAPINGS)
+    for table in tables.values():
+        assert [(r["object"], r["measurement"]) for r in table["rows"]] == [
+            (obj, measurement) for obj in OBJECTS for measurement in MEASUREMENTS]
+        for row in table["rows"]:
+            for flavour in ("ours", "stock"):
+                numbers = row[flavour]
+                assert numbers["seconds"] > 0 and numbers["requests"] > 0 and numbers["bytes"] > 0, row
+                assert numbers["connections"] > 0, row
+            assert (row["verdict"] == "—") if row["met"] is None else row["verdict"].startswith(("met", "gap: ")), row
+        targeted = {(r["object"], r["measurement"]) for r in table["rows"] if r["met"] is not None}
+        assert {(obj, m) for obj in ("small", "large") for m in MEASUREMENTS} <= targeted, targeted
+
+
+def test_table_has_an_s3_table_per_shaping_with_every_row(tiny_run):
+    markdown = (tiny_run / "table.md").read_text()
+    sections = re.split(r"^### ", markdown, flags=re.M)[1:]
+    s3 = [section for section in sections if section.startswith("S3, ")]
+    assert [section.splitlines()[0] for section in s3] == ["S3, no shaping", "S3, 30 ms + 50 MB/s per connection"]
+    for section in s3:
+        rows = [line for line in section.split("\n## ")[0].splitlines()
+                if line.startswith("|") and not line.startswith(("|---", "| object"))]
+        assert len(rows) == len(OBJECTS) * len(MEASUREMENTS), rows
+        for row in rows:
+            cells = [c.strip() for c in row.strip("|").split("|")]
+            assert re.fullmatch(r"\d+\.\d+ s", cells[3]) and re.fullmatch(r"\d+\.\d+ s", cells[4]), cells
+            assert all(re.fullmatch(r"[\d.,]+", c) for c in cells[6:12]), cells
 
 
 def test_chart_is_a_png(tiny_run):

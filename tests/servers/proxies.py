@@ -6,8 +6,10 @@ benchmark) process; the one home for them, used by tests/ and bench/.
                  except those a rule picks, which get a fault: an S3 error
                  answer (also inside 200 OK), a reset, a body cut short, a
                  stall, a corrupted request body; and records each one: the
-                 benchmark counts requests and bytes with it, tests see which
-                 host, path style and region pysam used.
+                 benchmark counts requests, bytes and connections with it,
+                 tests see which host, path style and region pysam used. With
+                 a Shaping it behaves like a distant server: a delay before
+                 each answer's first byte and a bandwidth per connection.
 * BlackHole:     accepts TCP connections and never sends a byte.
 * FullBacklog:   a listening socket that never completes a TCP handshake.
 * TlsProxy:      terminates TLS with a certificate of the tests' own CA and
@@ -137,6 +139,20 @@ def first_attempts(fault, methods: tuple[str, ...] = ("GET",), path_has: str = "
     return rule
 
 # Hop-by-hop headers (RFC 9110 7.6.1) are the proxy's own business on each side.
+@dataclass(frozen=True)
+class Shaping:
+    """A network farther away than loopback: *latency* seconds before each
+    answer's first byte, at most *bandwidth* bytes/s on each connection."""
+    latency: float = 0.0
+    bandwidth: float | None = None
+
+    def __str__(self) -> str:
+        if not self.latency and not self.bandwidth:
+            return "no shaping"
+        rate = f" + {self.bandwidth / 1e6:g} MB/s per connection" if self.bandwidth else ""
+        return f"{self.latency * 1000:g} ms{rate}"
+
+
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "trailer",
                "transfer-encoding", "upgrade", "expect"}
 _CHUNK = 1 << 16
@@ -155,9 +171,12 @@ class S3Proxy:
     connection per request. Running from construction until stop() (or the
     end of a with block)."""
 
-    def __init__(self, upstream_port: int, rule: Rule | None = None):
+    def __init__(self, upstream_port: int, rule: Rule | None = None, shaping: Shaping | None = None):
         self.upstream_port = upstream_port
         self.rule = rule
+        self.shaping = shaping or Shaping()
+        self.connections = 0  # accepted from clients since the last take()
+        self._open = 0  # client connections not yet finished
         self.seen: list[tuple[str, str, int]] = []  # (method, path, status answered), never reset
         self._lock = threading.Lock()
         self._log: list[dict] = []
@@ -187,12 +206,21 @@ class S3Proxy:
                               "range": headers.get("Range"), "region": signing_region(headers),
                               "status": status, "bytes": served, "fault": fault})
 
+    def wait_idle(self, limit: float = 10.0) -> None:
+        """Wait (at most *limit* s) until every client connection has ended: a
+        request its client abandoned (a read-ahead, an answer still in its
+        delay) is recorded only once the proxy's write to it has failed."""
+        deadline = time.monotonic() + limit
+        while self._open and time.monotonic() < deadline:
+            time.sleep(0.005)
+
     def take(self) -> dict:
         """Requests by method, body bytes served and the log since the last take()."""
         with self._lock:
             log, self._log = self._log, []
+            connections, self.connections = self.connections, 0
         return {"requests": dict(collections.Counter(r["method"] for r in log)),
-                "bytes": sum(r["bytes"] for r in log), "log": log}
+                "bytes": sum(r["bytes"] for r in log), "connections": connections, "log": log}
 
 
 def signing_region(headers) -> str | None:
@@ -213,6 +241,36 @@ class _S3ProxyHandler(BaseHTTPRequestHandler):
     def log_message(self, *args):  # keep the output quiet
         pass
 
+    def setup(self):
+        super().setup()
+        proxy: S3Proxy = self.server.proxy
+        with proxy._lock:
+            proxy.connections += 1
+            proxy._open += 1
+
+    def finish(self):
+        try:
+            super().finish()
+        finally:
+            proxy: S3Proxy = self.server.proxy
+            with proxy._lock:
+                proxy._open -= 1
+
+    def _first_byte(self) -> None:
+        """Wait as a distant server would before answering; start the pace."""
+        time.sleep(self.server.proxy.shaping.latency)
+        self._paced_from, self._paced = time.monotonic(), 0
+
+    def _write(self, data: bytes) -> None:
+        """Send body bytes no faster than the shaping's bandwidth."""
+        self.wfile.write(data)
+        bandwidth = self.server.proxy.shaping.bandwidth
+        if bandwidth:
+            self._paced += len(data)
+            ahead = self._paced_from + self._paced / bandwidth - time.monotonic()
+            if ahead > 0:
+                time.sleep(ahead)
+
     def _request_body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             chunks = []
@@ -224,6 +282,7 @@ class _S3ProxyHandler(BaseHTTPRequestHandler):
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
     def _answer(self, status: int, headers: list, payload: bytes) -> int:
+        self._first_byte()
         self.send_response_only(status)
         for name, value in headers:
             self.send_header(name, value)
@@ -265,23 +324,25 @@ class _S3ProxyHandler(BaseHTTPRequestHandler):
                 if self.command != "HEAD":
                     headers = [(n, v) for n, v in headers if n.lower() != "content-length"]
                     return status, self._answer(status, headers, payload)
+                self._first_byte()
                 self.send_response_only(status)
                 for name, value in headers:
                     self.send_header(name, value)
                 self.end_headers()
                 return status, 0
+            self._first_byte()
             self.send_response_only(status, response.reason)
             for name, value in headers:
                 self.send_header(name, value)
             self.end_headers()
             while chunk := response.read(_CHUNK):
                 if cut_after is not None and served + len(chunk) >= cut_after:
-                    self.wfile.write(chunk[:cut_after - served])
+                    self._write(chunk[:cut_after - served])
                     served = cut_after
                     self.wfile.flush()
                     self._reset()
                     break
-                self.wfile.write(chunk)
+                self._write(chunk)
                 served += len(chunk)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True  # the client hung up: a transfer it no longer wants
