@@ -55,6 +55,31 @@ def test_write_equals_the_local_write(endpoint, sources, isolated, fmt, size, pa
         assert endpoint.open_uploads() == []
 
 
+@pytest.mark.parametrize("parts_at_once", ["4", "1"])
+def test_parts_go_out_in_parallel(local_endpoint, big_bam, isolated, parts_at_once):
+    """The whole big BAM (about 12 parts of 5 MiB) written with HTS_S3_UPLOAD_PARTS
+    parts at once (4, the default, or 1: in turn), as the proxy saw them; the
+    object is byte for byte the local write, in its parts' order."""
+    ep = local_endpoint
+    key = ep.scratch("parallel.bam")
+    proxy, env = ep.through(HTS_S3_UPLOAD_PARTS=parts_at_once)
+    with proxy:
+        outcome = run(probe_call("copy", "alignments", str(big_bam), [ep.url(key), "local.bam"], "wb"),
+                      env, timeout=150)
+        seen = proxy.take()
+    assert outcome.ok, str(outcome)
+    local = (isolated / "local.bam").read_bytes()
+    parts = -(-len(local) // (5 * MiB + 1))
+    assert parts >= 8
+    assert sha(ep.get(key)) == sha(local)
+    puts = [r for r in seen["log"] if r["method"] == "PUT" and "partNumber=" in r["path"]]
+    assert len(puts) in (parts, parts - 1, parts + 1), len(puts)
+    assert seen["most_at_once"] == int(parts_at_once), seen["most_at_once"]
+    if ep.shows_multipart:
+        assert ep.etag(key).endswith(f"-{len(puts)}")
+        assert ep.open_uploads() == []
+
+
 def test_write_to_a_missing_bucket_fails_at_open(endpoint, dataset):
     url = endpoint.url("out/x.bam", bucket=endpoint.missing_bucket())
     outcome = run(probe_call("copy", "alignments", str(dataset / "reads.bam"), [url], "wb"), endpoint.env())

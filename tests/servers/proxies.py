@@ -177,6 +177,8 @@ class S3Proxy:
         self.shaping = shaping or Shaping()
         self.connections = 0  # accepted from clients since the last take()
         self._open = 0  # client connections not yet finished
+        self._in_flight = 0  # requests being answered
+        self._most_at_once = 0  # the most in flight since the last take()
         self.seen: list[tuple[str, str, int]] = []  # (method, path, status answered), never reset
         self._lock = threading.Lock()
         self._log: list[dict] = []
@@ -219,8 +221,10 @@ class S3Proxy:
         with self._lock:
             log, self._log = self._log, []
             connections, self.connections = self.connections, 0
+            most, self._most_at_once = self._most_at_once, self._in_flight
         return {"requests": dict(collections.Counter(r["method"] for r in log)),
-                "bytes": sum(r["bytes"] for r in log), "connections": connections, "log": log}
+                "bytes": sum(r["bytes"] for r in log), "connections": connections, "most_at_once": most,
+                "log": log}
 
 
 def signing_region(headers) -> str | None:
@@ -352,6 +356,16 @@ class _S3ProxyHandler(BaseHTTPRequestHandler):
 
     def _handle(self):
         proxy: S3Proxy = self.server.proxy
+        with proxy._lock:
+            proxy._in_flight += 1
+            proxy._most_at_once = max(proxy._most_at_once, proxy._in_flight)
+        try:
+            self._answer_request(proxy)
+        finally:
+            with proxy._lock:
+                proxy._in_flight -= 1
+
+    def _answer_request(self, proxy: S3Proxy):
         body = self._request_body()
         fault = proxy.rule(self.command, self.path, self.headers) if proxy.rule else None
         if isinstance(fault, Reset):
