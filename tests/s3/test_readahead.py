@@ -1,9 +1,11 @@
-"""Adaptive read-ahead, parallel prefetch (htslib 0021) and connection reuse
-(0020), checked by content and by what the counting proxy saw, never by time:
+"""Adaptive read-ahead, parallel prefetch (htslib 0021), the iterator's hint
+(0023) and connection reuse (0020), checked by content and by what the
+counting proxy saw, never by time:
 
-* a read after a seek asks for 64 KiB; reading on doubles the range up to
-  8 MiB; the range read before is kept, so the header is not fetched again
-  after the EOF check at the end of the file;
+* a read after a seek asks for 64 KiB, or what the region's index chunks
+  need; reading on doubles the range up to 8 MiB; the range read before is
+  kept, so the header is not fetched again after the EOF check at the end of
+  the file;
 * once sequential ranges reach 1 MiB, the next ones are requested ahead,
   several at a time, and a range that fails in flight is read again;
 * every S3 request of a process shares one pool of connections.
@@ -79,6 +81,20 @@ def test_a_warm_region_query_asks_for_small_ranges_and_nothing_twice(local_endpo
     assert all(last - first < 2 * FIRST_RANGE for first, last in spans), spans
     assert [(r["method"], r["status"]) for r in log if r["path"].endswith(".bai")] == [("GET", 304)]
     assert len(log) == 4, [(r["method"], r["path"], r["range"]) for r in log]
+
+
+def test_a_region_is_fetched_in_the_one_range_its_index_chunks_need(moto, big_on, big_bam):
+    """The iterator tells the reader how far the region's chunks reach (0023):
+    the region's data comes in one ranged GET larger than the 64 KiB a bare
+    seek would ask for, and the records are exactly the local ones."""
+    region = [("chr1", 1_000_000, 1_030_000)]
+    expected = probe.digest("alignments", str(big_bam), region)
+    outcome, seen = digest_through(moto, big_on(moto), region)
+    assert outcome.ok, str(outcome)
+    assert outcome.result == expected
+    size = big_bam.stat().st_size
+    data = [s for s in ranges(seen["log"], "big.bam") if s[0] not in (0, size - 28)]
+    assert len(data) == 1 and data[0][1] - data[0][0] + 1 > FIRST_RANGE, data
 
 
 def test_a_whole_file_streams_in_growing_ranges_fetched_once(local_endpoint, big_on, big_local):
