@@ -50,8 +50,8 @@ def overlaps(spans: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:
     return again
 
 
-def digest_through(ep, key: str, regions, **env):
-    proxy, full_env = ep.through(**env)
+def digest_through(ep, key: str, regions, rule=None, **env):
+    proxy, full_env = ep.through(rule, **env)
     with proxy:
         outcome = run(probe_call("digest", "alignments", ep.url(key), regions), full_env, timeout=150)
         seen = proxy.take()
@@ -151,10 +151,8 @@ def test_a_range_failing_in_flight_is_read_again(moto, big_on, big_local):
             return Reset()
         return None
 
-    proxy, env = moto.through(reset_first_far_gets)
-    with proxy:
-        outcome = run(probe_call("digest", "alignments", moto.url(big_on(moto)), [None]), env, timeout=150)
-        log = proxy.take()["log"]
+    outcome, seen = digest_through(moto, big_on(moto), [None], reset_first_far_gets)
+    log = seen["log"]
     assert outcome.ok, str(outcome)
     assert outcome.result == whole
     assert sum(1 for r in log if r["fault"]) >= 2, "no range failed in flight"

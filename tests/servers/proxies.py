@@ -138,7 +138,7 @@ def first_attempts(fault, methods: tuple[str, ...] = ("GET",), path_has: str = "
         return fault
     return rule
 
-# Hop-by-hop headers (RFC 9110 7.6.1) are the proxy's own business on each side.
+
 @dataclass(frozen=True)
 class Shaping:
     """A network farther away than loopback: *latency* seconds before each
@@ -153,6 +153,7 @@ class Shaping:
         return f"{self.latency * 1000:g} ms{rate}"
 
 
+# Hop-by-hop headers (RFC 9110 7.6.1) are the proxy's own business on each side.
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "trailer",
                "transfer-encoding", "upgrade", "expect"}
 _CHUNK = 1 << 16
