@@ -9,6 +9,7 @@
 #                                   the S3 suite against your own endpoint (credentials: AWS_*, ~/.aws)
 #   make sdist                      the project's sdist -> dist/, checked, and built offline once
 #   make sbom                       a CycloneDX SBOM next to each wheel in dist/
+#   make check-pins                 is a bundled library behind a security release? (fails if so; needs network)
 #   make reproducible               build twice from clean clones of HEAD, compare the wheels
 #   make bench                      ours vs stock pysam: speed, S3 requests, sizes, rebuild -> build/bench/
 #   make clean                      remove build outputs (keeps verified downloads)
@@ -22,7 +23,7 @@ PYTEST_ARGS ?=
 COMPARE := build/compare
 S3_SUITE := tests/s3 tests/network_stack
 
-.PHONY: wheel test compare test-endpoint sdist sbom reproducible bench system-packages test-packages tools clean distclean
+.PHONY: wheel test compare test-endpoint sdist sbom check-pins reproducible bench system-packages test-packages tools clean distclean
 .DEFAULT_GOAL := wheel
 
 system-packages:
@@ -70,6 +71,9 @@ sdist: tools
 
 sbom: wheel
 	$(TOOLS) -m recipe sbom dist/*.whl
+
+check-pins: tools
+	$(TOOLS) -m recipe check-pins
 
 reproducible: tools
 	$(TOOLS) -m recipe reproducible

@@ -24,6 +24,13 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("wheel", help="everything: build, pack, repair into dist/, verify")
     p.add_argument("--python", action="append", default=[],
                    help="interpreter(s) to build for (repeatable; default: this one)")
+    p = sub.add_parser("licenses", help="check the committed license texts (licenses/) against the pinned trees")
+    p.add_argument("--update", action="store_true", help="copy the pinned trees' texts into licenses/ instead")
+    p = sub.add_parser("check-pins", help="each pin beside the newest its routes offer and Debian's security "
+                                          "suites; fails when a bundled library is behind a security release")
+    p.add_argument("--lock", type=Path, help="another lock file (default: sources.lock.toml)")
+    p.add_argument("--debian-mirror", help="Debian's archive (default: deb.debian.org/debian)")
+    p.add_argument("--security-mirror", help="Debian's security archive (default: deb.debian.org/debian-security)")
     p = sub.add_parser("version", help="print the wheel version the current pins give")
     p = sub.add_parser("sbom", help="write a CycloneDX SBOM next to each wheel (<wheel>.cdx.json)")
     p.add_argument("wheels", nargs="+", type=Path)
@@ -57,6 +64,23 @@ def main(argv: list[str] | None = None) -> int:
             from . import interpreters, wheel
             for python in interpreters.resolve(args.python) if args.python else [sys.executable]:
                 wheel.build(python)
+        elif args.command == "licenses":
+            from . import buildinfo, fetch, licenses, lock, options, steps
+            lk, opts = lock.load(), options.load()
+            names = buildinfo.sources_used(lk, opts)
+            with steps.exclusive():
+                for name in names:
+                    fetch.prepare(lk, name)
+            if args.update:
+                print("\n".join(licenses.update(lk, names)))
+            else:
+                licenses.check(lk, names)
+                print(f"the license texts of {', '.join(names)} match their pinned trees")
+        elif args.command == "check-pins":
+            from . import freshness, lock
+            archive = freshness.Archive(mirror=args.debian_mirror or lock.DEBIAN_MIRROR,
+                                        security_mirror=args.security_mirror or lock.DEBIAN_SECURITY_MIRROR)
+            return freshness.main(lock.load(args.lock) if args.lock else lock.load(), archive)
         elif args.command == "version":
             from . import buildinfo, lock, options
             print(buildinfo.wheel_version(lock.load(), options.load()))

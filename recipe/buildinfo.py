@@ -2,8 +2,10 @@
 
 Everything a user (or `python -m pysam_s3`) needs to know what this wheel is
 made of: versions, htslib's features, every pin with its sha256, the patches
-applied, the compiler and flags. No timestamps and no absolute paths (the
-wheel is reproducible), and nothing from the environment (no secrets).
+applied, the tree hash of each unpacked-and-patched source, where each
+bundled license text sits in the wheel, the compiler and flags. No
+timestamps and no absolute paths (the wheel is reproducible), and nothing
+from the environment (no secrets).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from . import deps, patches, paths
+from . import deps, fetch, licenses, patches, paths, steps
 from .htslib import Htslib
 from .lock import Lock
 from .options import Options
@@ -31,12 +33,27 @@ def sources_used(lock: Lock, options: Options) -> list[str]:
     return names
 
 
+def tree_state(name: str) -> dict:
+    """The sha256 of source `name`'s tree as it is now; a tree changed since the
+    recipe unpacked and patched it is built (developers edit trees while writing
+    patches) but said so here and in the build info."""
+    tree = paths.source_tree(name)
+    now = fetch.tree_sha256(tree)
+    stamp = fetch.pristine_stamp(name)
+    if not stamp.exists() or stamp.read_text().strip() != now:
+        steps.say(f"warning: {tree.relative_to(paths.ROOT)} is not as the recipe unpacked and patched it "
+                  f"(edited by hand?); the build info records its tree hash {now[:12]}... as it is")
+        return {"tree_sha256": now, "tree_edited": True}
+    return {"tree_sha256": now}
+
+
 def collect(lock: Lock, options: Options, htslib: Htslib, toolchain: Toolchain,
             python_tag: str, version: str) -> dict:
     pins = []
     for name in sources_used(lock, options):
         s = lock[name]
-        pin = {"name": s.name, "version": s.version, "license": s.license, "homepage": s.homepage}
+        pin = {"name": s.name, "version": s.version, "license": s.license, "homepage": s.homepage,
+               "license_files": licenses.in_wheel(s), **tree_state(name)}
         if s.is_archive:
             pin.update(file=s.file, sha256=s.sha256, routes=[r.describe() for r in s.get],
                        urls=[r.address() for r in s.get])

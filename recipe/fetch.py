@@ -9,19 +9,18 @@ vendor/<name>/src/, followed by that source's patch series.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import html.parser
 import json
 import os
 import shutil
-import subprocess
 import tarfile
-import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path, PurePosixPath
 
-from . import patches, paths, steps
+from . import patches, paths, redact, steps
 from .errors import RecipeError
 from .lock import Lock, Route, Source
 
@@ -55,13 +54,27 @@ def verify(src: Source, path: Path, route: str) -> None:
 
 # --- routes ---------------------------------------------------------------
 
+def request(url: str, **headers: str) -> urllib.request.Request:
+    """A request for `url`; credentials in it (user:password@host, as pip's index
+    URLs allow) go into an Authorization header, never into the URL urllib sees."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.username is None:
+        return urllib.request.Request(url, headers={"User-Agent": "pysam-s3-recipe", **headers})
+    host = parts.hostname + (f":{parts.port}" if parts.port else "")
+    plain = urllib.parse.urlunsplit(parts._replace(netloc=host))
+    user = urllib.parse.unquote(parts.username)
+    password = urllib.parse.unquote(parts.password or "")
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return urllib.request.Request(plain, headers={"User-Agent": "pysam-s3-recipe",
+                                                  "Authorization": f"Basic {token}", **headers})
+
+
 def _download(url: str, dest: Path) -> None:
-    req = urllib.request.Request(url, headers={"User-Agent": "pysam-s3-recipe"})
-    with urllib.request.urlopen(req, timeout=TIMEOUT) as resp, open(dest, "wb") as out:
+    with urllib.request.urlopen(request(url), timeout=TIMEOUT) as resp, open(dest, "wb") as out:
         shutil.copyfileobj(resp, out)
 
 
-class _Links(html.parser.HTMLParser):
+class Links(html.parser.HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.hrefs: list[str] = []
@@ -71,19 +84,22 @@ class _Links(html.parser.HTMLParser):
             self.hrefs += [v for k, v in attrs if k == "href" and v]
 
 
+def pypi_index() -> str:
+    """The PyPI simple index pip is configured with (PIP_INDEX_URL), or PyPI's own."""
+    return os.environ.get("PIP_INDEX_URL", "https://pypi.org/simple").rstrip("/")
+
+
 def _pypi_url(project: str, filename: str) -> str:
     """The download URL of `filename` in the PyPI simple index pip is configured with."""
-    index = os.environ.get("PIP_INDEX_URL", "https://pypi.org/simple").rstrip("/")
-    page = f"{index}/{project}/"
-    req = urllib.request.Request(page, headers={"Accept": "text/html", "User-Agent": "pysam-s3-recipe"})
-    with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:
-        parser = _Links()
+    page = f"{pypi_index()}/{project}/"
+    with urllib.request.urlopen(request(page, Accept="text/html"), timeout=TIMEOUT) as resp:
+        parser = Links()
         parser.feed(resp.read().decode("utf-8", "replace"))
     for href in parser.hrefs:
         url = urllib.parse.urljoin(page, href)
         if PurePosixPath(urllib.parse.urlparse(url).path).name == filename:
             return url.split("#", 1)[0]
-    raise FileNotFoundError(f"{filename} is not listed at {page}")
+    raise FileNotFoundError(f"{filename} is not listed at {redact.url(page)}")
 
 
 def _debian(route: Route, dest: Path) -> None:
@@ -104,7 +120,10 @@ def _obtain(src: Source, route: Route, dest: Path) -> None:
 
 
 def download(src: Source, downloads: Path = paths.DOWNLOADS) -> Path:
-    """The verified archive of `src` in `downloads`, fetched if needed."""
+    """The verified archive of `src` in `downloads`, fetched if needed.
+
+    Bytes arrive under a temporary name and get the pinned name only once they
+    match the pin, so an interrupted download never looks like a finished one."""
     downloads.mkdir(parents=True, exist_ok=True)
     archive = downloads / src.file
     if archive.exists():
@@ -117,10 +136,11 @@ def download(src: Source, downloads: Path = paths.DOWNLOADS) -> Path:
         try:
             steps.say(f"    fetching {src.file} from {route.describe()}")
             _obtain(src, route, part)
-        except (OSError, urllib.error.URLError, RecipeError, subprocess.SubprocessError) as e:
+        except Exception as e:  # any failure of one route (network, HTTP, a malformed URL): try the next
             part.unlink(missing_ok=True)
-            failures.append(f"  - {route.describe()}: {e}")
-            steps.say(f"      unreachable ({e}); next route")
+            reason = redact.text(f"{type(e).__name__}: {e}")
+            failures.append(f"  - {route.describe()}: {reason}")
+            steps.say(f"      unreachable ({reason}); next route")
             continue
         verify(src, part, route.describe())
         part.rename(archive)
@@ -137,7 +157,8 @@ def seed_downloads(lock: Lock, directory: Path, downloads: Path = paths.DOWNLOAD
 
     How a build without network gets its sources (an sdist built offline, a
     mirror on a shared disk). Files are matched by the lock's file names only;
-    each is verified by sha256 when it is used, like any download."""
+    each is verified by sha256 before it gets its name in the cache, like any
+    download, so a copy cut short is never mistaken for the archive."""
     if not directory.is_dir():
         raise RecipeError(f"downloads folder {directory} does not exist")
     downloads.mkdir(parents=True, exist_ok=True)
@@ -145,7 +166,10 @@ def seed_downloads(lock: Lock, directory: Path, downloads: Path = paths.DOWNLOAD
     for src in lock.sources.values():
         found = directory / src.file if src.is_archive else None
         if found and found.is_file() and not (downloads / src.file).exists():
-            shutil.copy2(found, downloads / src.file)
+            part = downloads / (src.file + ".part")
+            shutil.copy2(found, part)
+            verify(src, part, f"the seeded folder ({found})")
+            part.rename(downloads / src.file)
             copied.append(src.file)
     steps.say(f"==> {len(copied)} pinned archive(s) taken from {directory}")
     return copied
@@ -189,8 +213,11 @@ def prepare(lock: Lock, name: str) -> Path:
     tree = paths.source_tree(name)
     archive, root, subdir = _archive_of(lock, src)
     overlays = [(ov, prepare(lock, ov.source)) for ov in src.overlay]
-    series = patches.series_dir(src.series)
-    fp = steps.fingerprint(src, root.sha256, subdir, series, [str(o) for o, _ in overlays])
+    # the patch files the series resolves to (a series may list ../htslib/*.patch),
+    # not the series folder: editing a shared patch re-patches every tree using it
+    applied = [p.path for p in patches.series(src.series)]
+    fp = steps.fingerprint(src, root.sha256, subdir, patches.series_dir(src.series) / "series", *applied,
+                           [str(o) for o, _ in overlays])
     stamp = paths.STAMPS / f"source-{name}.stamp"
     if steps.is_current(stamp, fp, [tree]):
         return tree
@@ -204,4 +231,26 @@ def prepare(lock: Lock, name: str) -> Path:
             shutil.copytree(ov_tree, target, symlinks=True)
         patches.apply_series(src.series, tree, label=name)
     steps.record(stamp, fp)
+    steps.record(pristine_stamp(name), tree_sha256(tree))
     return tree
+
+
+def pristine_stamp(name: str) -> Path:
+    """Where the tree hash of source `name` right after unpacking and patching is kept."""
+    return paths.STAMPS / f"source-{name}.tree"
+
+
+def tree_sha256(tree: Path) -> str:
+    """One sha256 over a source tree: every path, its kind, executable bit and
+    contents (or link target), in sorted order. Recorded in the build info, so a
+    hand edit under vendor/*/src shows there."""
+    h = hashlib.sha256()
+    for path in sorted(tree.rglob("*"), key=lambda p: p.relative_to(tree).as_posix()):
+        rel = path.relative_to(tree).as_posix()
+        if path.is_symlink():
+            h.update(f"link {rel} -> {os.readlink(path)}\0".encode())
+        elif path.is_file():
+            h.update(f"file {rel} {'x' if os.access(path, os.X_OK) else '-'} {sha256_of(path)}\0".encode())
+        elif path.is_dir():
+            h.update(f"dir {rel}\0".encode())
+    return h.hexdigest()

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Optional
 
-from . import _toml, paths
+from . import _toml, paths, redact
 from .errors import RecipeError
 
 ROUTE_KINDS = ("url", "pypi", "debian")
@@ -25,7 +25,7 @@ class Route:
 
     def describe(self) -> str:
         if self.kind == "url":
-            return self.url
+            return redact.url(self.url)
         if self.kind == "pypi":
             return f"PyPI project {self.pypi!r}"
         d = dict(self.debian)
@@ -34,7 +34,7 @@ class Route:
     def address(self) -> str:
         """Where the route leads, as a URL (for the build info and the SBOM)."""
         if self.kind == "url":
-            return self.url
+            return redact.url(self.url)
         if self.kind == "pypi":
             return f"https://pypi.org/project/{self.pypi}/"
         d = dict(self.debian)
@@ -42,6 +42,7 @@ class Route:
 
 
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
+DEBIAN_SECURITY_MIRROR = "http://deb.debian.org/debian-security"
 
 
 def debian_pool_url(package: str, file: str) -> str:
@@ -73,6 +74,7 @@ class Source:
     autoreconf: bool = False
     overlay: tuple[Overlay, ...] = ()
     patches: str = ""  # the patches/<folder> whose series applies; default: the entry's name
+    license_files: tuple[str, ...] = ()  # license texts inside the unpacked tree, shipped in the wheel
 
     @property
     def is_archive(self) -> bool:
@@ -129,7 +131,7 @@ def _route(where: str, raw: dict) -> Route:
 def _source(lock_path: Path, name: str, raw: dict) -> Source:
     where = f"{lock_path} [sources.{name}]"
     known = {"version", "license", "homepage", "file", "sha256", "strip-components", "get",
-             "from", "subdir", "autoreconf", "overlay", "patches"}
+             "from", "subdir", "autoreconf", "overlay", "patches", "license-files"}
     unknown = set(raw) - known
     if unknown:
         raise RecipeError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
@@ -149,6 +151,7 @@ def _source(lock_path: Path, name: str, raw: dict) -> Source:
         autoreconf=bool(raw.get("autoreconf", False)),
         overlay=tuple(Overlay(o["source"], o["into"]) for o in raw.get("overlay", [])),
         patches=raw.get("patches", ""),
+        license_files=tuple(raw.get("license-files", [])),
     )
     if src.is_archive:
         if not (src.file and src.get):

@@ -8,6 +8,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = ROOT / "pyproject.toml"
 LOCK = ROOT / "sources.lock.toml"
 PATCHES = ROOT / "patches"
+# the license texts of everything bundled into the wheel, as the pinned sources carry them
+LICENSES = ROOT / "licenses"
 VENDOR = ROOT / "vendor"
 RUNTIME_PACKAGE = ROOT / "src" / "pysam_s3"
 REQUIREMENTS = ROOT / "requirements"

@@ -4,8 +4,9 @@
 
 It lists the wheel and every third-party source compiled into it (pysam,
 htslib, the bundled C libraries) with its version, license, the sha256 of
-the exact source archive, where that archive comes from, and the patches
-applied. Only the wheel is read, so an SBOM can be made for any of our wheels
+the exact source archive, where that archive comes from, the patches
+applied, the sha256 of the tree as built (unpacked and patched), and where its
+license texts sit in the wheel with their sha256. Only the wheel is read, so an SBOM can be made for any of our wheels
 anywhere. Deterministic: the serial number derives from the wheel's sha256
 and the timestamp is SOURCE_DATE_EPOCH.
 """
@@ -35,6 +36,22 @@ def read_build_info(wheel: Path) -> dict:
         raise RecipeError(f"{wheel}: no readable {BUILD_INFO} (is it a pysam-s3 wheel?): {e}") from None
 
 
+def read_licenses(wheel: Path) -> tuple[str, dict[str, str]]:
+    """The wheel's License-Expression (PEP 639) and the sha256 of each license text in its
+    .dist-info/licenses/, by path below that folder (as the build info names them)."""
+    with zipfile.ZipFile(wheel) as zf:
+        dist_info = next(n.split("/")[0] for n in zf.namelist() if n.split("/")[0].endswith(".dist-info"))
+        metadata = zf.read(f"{dist_info}/METADATA").decode()
+        expression = next((line.split(":", 1)[1].strip() for line in metadata.splitlines()
+                           if line.startswith("License-Expression:")), "")
+        prefix = f"{dist_info}/licenses/"
+        texts = {n[len(prefix):]: hashlib.sha256(zf.read(n)).hexdigest()
+                 for n in zf.namelist() if n.startswith(prefix) and not n.endswith("/")}
+    if not expression:
+        raise RecipeError(f"{wheel}: its METADATA has no License-Expression")
+    return expression, texts
+
+
 def _purl(pin: dict) -> str:
     if pin["name"] == "pysam":
         return f"pkg:pypi/pysam@{pin['version']}"
@@ -46,7 +63,7 @@ def _purl(pin: dict) -> str:
     return f"pkg:generic/{pin['name']}@{urllib.parse.quote(pin['version'])}" + (f"?{query}" if query else "")
 
 
-def _component(pin: dict, patches: list[dict]) -> dict:
+def _component(pin: dict, patches: list[dict], license_texts: dict[str, str], wheel: Path) -> dict:
     component = {
         "type": "library",
         "bom-ref": f"source:{pin['name']}",
@@ -68,6 +85,14 @@ def _component(pin: dict, patches: list[dict]) -> dict:
         properties.append({"name": "pysam-s3:inside", "value": f"{pin['inside']}:{pin['subdir']}/"})
     properties += [{"name": "pysam-s3:patch", "value": f"{p['file']} sha256:{p['sha256']} {p['purpose']}"}
                    for p in patches]
+    if "tree_sha256" in pin:
+        properties.append({"name": "pysam-s3:tree-sha256", "value": pin["tree_sha256"]
+                           + (" (edited by hand before the build)" if pin.get("tree_edited") else "")})
+    for text in pin.get("license_files", []):
+        if text not in license_texts:
+            raise RecipeError(f"{wheel}: the build info names license text {text}, which its "
+                              f".dist-info/licenses/ lacks")
+        properties.append({"name": "pysam-s3:license-file", "value": f"{text} sha256:{license_texts[text]}"})
     if properties:
         component["properties"] = properties
     if patches:
@@ -78,9 +103,10 @@ def _component(pin: dict, patches: list[dict]) -> dict:
 
 def make(wheel: Path) -> dict:
     info = read_build_info(wheel)
+    expression, license_texts = read_licenses(wheel)
     digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
     stamp = datetime.datetime.fromtimestamp(int(epoch.source_date_epoch()), tz=datetime.timezone.utc)
-    components = [_component(pin, [p for p in info["patches"] if p["source"] == pin["name"]])
+    components = [_component(pin, [p for p in info["patches"] if p["source"] == pin["name"]], license_texts, wheel)
                   for pin in info["pins"]]
     names = {pin["name"] for pin in info["pins"]}
     bundled = [f"source:{n}" for n in deps.ORDER if n in names]
@@ -102,6 +128,7 @@ def make(wheel: Path) -> dict:
                 "version": info["version"],
                 "purl": f"pkg:pypi/pysam@{urllib.parse.quote(info['version'])}?file_name={wheel.name}",
                 "hashes": [{"alg": "SHA-256", "content": digest}],
+                "licenses": [{"expression": expression}],
                 "properties": [
                     {"name": "pysam-s3:htslib-features", "value": info["htslib_features"]},
                     {"name": "pysam-s3:compiler", "value": f"{compiler['version']} {compiler['cflags']}"},

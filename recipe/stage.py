@@ -21,7 +21,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from . import buildinfo, deps, htslib as htslib_step, lock as lock_mod, options as options_mod
+from . import buildinfo, deps, htslib as htslib_step, licenses, lock as lock_mod, options as options_mod
 from . import pysam_build, steps, toolchain as toolchain_mod
 from .errors import RecipeError
 from .htslib import Htslib
@@ -89,6 +89,8 @@ def stage(dest: Path, python: str) -> Path:
         steps.run(["strip", "--strip-unneeded", *libraries], log=steps.new_log("stage-strip"),
                   what="stripping the wheel's libraries")
         rename_libhts(dest / "pysam", unique_soname(htslib.shared_library))
+        # pyproject.toml's license-files put licenses/ into the wheel: it must be what the pins carry
+        licenses.check(lock, buildinfo.sources_used(lock, options))
         info = buildinfo.collect(lock, options, htslib, toolchain, steps.python_tag(python),
                                  buildinfo.wheel_version(lock, options))
         (dest / "pysam_s3").mkdir(parents=True, exist_ok=True)

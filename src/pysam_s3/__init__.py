@@ -11,7 +11,7 @@ For programs:
                  how htslib reaches an object and what is in the way (a Report)
 
 Modules, by concern:
-    buildinfo      what the wheel is made of, and the htslib actually loaded
+    buildinfo      what the wheel is made of (pins, bundled licenses), and the htslib actually loaded
     configuration  configure(): the process's S3 settings
     credentials    the AWS SDK's credential chain for htslib, through botocore
     doctor         diagnose(), and `python -m pysam_s3 doctor s3://...`

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
-from . import build_info, credentials, doctor, htslib_runtime
+from . import build_info, buildinfo, credentials, doctor, htslib_runtime
 
 
 def report() -> dict:
@@ -19,6 +20,7 @@ def report() -> dict:
         "pysam": {"version": pysam.__version__, "location": pysam.__file__},
         "htslib": htslib_runtime(),
         "s3": {"credential_chain": credentials.chain_description()},
+        "bundled": buildinfo.bundled_libraries(),
         "build": info,
     }
 
@@ -53,10 +55,21 @@ def main(argv: list[str] | None = None) -> int:
     print(f"compiler: {c['version']}, targeting glibc {c['glibc']}")
     print(f"  CFLAGS {c['cflags']} (dependencies also {c['dependency_cflags']}; "
           f"pysam's extensions also {c['extension_cflags']})")
+    print("bundled libraries (version, license, license texts):")
+    installed = [p for lib in data["bundled"] for p in lib["license_files"].values() if p != "missing"]
+    base = os.path.commonpath(installed) if installed else ""
+    for lib in data["bundled"]:
+        texts = [os.path.relpath(p, base) if p != "missing" else f"{f} (missing)"
+                 for f, p in lib["license_files"].items()]
+        print(f"  {lib['name']:<16} {lib['version']:<10} {lib['license']:<22} {', '.join(texts)}")
+    if base:
+        print(f"  license texts in {base}")
     print("pins:")
     for pin in b["pins"]:
         where = f"sha256 {pin['sha256']}" if "sha256" in pin else f"inside {pin['inside']}/{pin['subdir']}"
         print(f"  {pin['name']:<16} {pin['version']:<10} {where}")
+        print(f"  {'':<16} {'':<10} tree sha256 {pin.get('tree_sha256', '-')}"
+              + (" (edited by hand before the build)" if pin.get("tree_edited") else ""))
     print("patches:")
     for p in b["patches"] or []:
         print(f"  {p['source']}/{p['file']}: {p['purpose']}")

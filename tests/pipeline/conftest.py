@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-PROJECT_FILES = ("recipe", "patches", "requirements", "vendor", "pyproject.toml",
+PROJECT_FILES = ("recipe", "patches", "requirements", "vendor", "licenses", "LICENSE", "pyproject.toml",
                  "sources.lock.toml", "CMakeLists.txt", "README.md")
 
 

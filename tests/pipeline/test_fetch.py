@@ -90,27 +90,92 @@ def test_lock_rejects_a_malformed_hash(tmp_path):
         lock_mod.load(bad)
 
 
-def test_seeded_downloads_take_only_pinned_files_and_are_verified_on_use(tmp_path):
+def test_seeded_downloads_take_only_pinned_files_and_are_verified_before_they_are_named(tmp_path):
     """`-C cmake.define.PYSAM_S3_DOWNLOADS=DIR` (offline builds): files are matched by the
-    lock's names, and bytes that do not match the pin are still refused."""
+    lock's names, and bytes that do not match the pin never get the pinned name."""
     good, bad = tmp_path / "good.tar.gz", tmp_path / "bad.tar.gz"
     sha = make_tarball(good, {"a.txt": b"hello"})
     make_tarball(bad, {"a.txt": b"tampered"})
     mirror, cache = tmp_path / "mirror", tmp_path / "downloads"
     mirror.mkdir()
     (mirror / "demo-1.0.tar.gz").write_bytes(good.read_bytes())
-    (mirror / "other-2.0.tar.gz").write_bytes(bad.read_bytes())
     (mirror / "unrelated.tar.gz").write_bytes(b"x")
     nowhere = lock_mod.Route("url", url=(tmp_path / "nowhere").as_uri())
-    lk = lock_mod.Lock(tmp_path / "lock.toml", {
-        "demo": lock_mod.Source(name="demo", version="1.0", file="demo-1.0.tar.gz", sha256=sha, get=(nowhere,)),
-        "other": lock_mod.Source(name="other", version="2.0", file="other-2.0.tar.gz", sha256=sha, get=(nowhere,)),
-    })
-    assert sorted(fetch.seed_downloads(lk, mirror, cache)) == ["demo-1.0.tar.gz", "other-2.0.tar.gz"]
+    demo = lock_mod.Source(name="demo", version="1.0", file="demo-1.0.tar.gz", sha256=sha, get=(nowhere,))
+    other = lock_mod.Source(name="other", version="2.0", file="other-2.0.tar.gz", sha256=sha, get=(nowhere,))
+    lk = lock_mod.Lock(tmp_path / "lock.toml", {"demo": demo, "other": other})
+    assert fetch.seed_downloads(lk, mirror, cache) == ["demo-1.0.tar.gz"]
     assert not (cache / "unrelated.tar.gz").exists()
     assert fetch.download(lk["demo"], cache).read_bytes() == good.read_bytes()
-    with pytest.raises(RecipeError, match="sha256 mismatch for other-2.0.tar.gz"):
-        fetch.download(lk["other"], cache)
+
+    (mirror / "other-2.0.tar.gz").write_bytes(bad.read_bytes())
+    with pytest.raises(RecipeError, match="sha256 mismatch for other-2.0.tar.gz") as e:
+        fetch.seed_downloads(lk, mirror, cache)
+    assert "the seeded folder" in str(e.value)
+    assert not (cache / "other-2.0.tar.gz").exists()
+
+
+def test_an_interrupted_download_is_never_taken_for_the_archive(tmp_path):
+    """What an earlier, cut-off download left behind is neither used nor blamed on the pin."""
+    served = tmp_path / "served.tar.gz"
+    sha = make_tarball(served, {"a.txt": b"hello" * 1000})
+    cache = tmp_path / "downloads"
+    cache.mkdir()
+    (cache / "demo-1.0.tar.gz.part").write_bytes(served.read_bytes()[:100])
+    src = lock_mod.Source(name="demo", version="1.0", file="demo-1.0.tar.gz", sha256=sha,
+                          get=(lock_mod.Route("url", url=served.as_uri()),))
+    assert fetch.download(src, cache).read_bytes() == served.read_bytes()
+    assert sorted(p.name for p in cache.iterdir()) == ["demo-1.0.tar.gz"]
+
+
+def test_a_route_failing_in_any_way_falls_through_to_the_next(tmp_path):
+    """Not only network errors: a malformed URL (http.client.InvalidURL) is one route's failure too."""
+    served = tmp_path / "served.tar.gz"
+    sha = make_tarball(served, {"a.txt": b"hello"})
+    broken = lock_mod.Route("url", url="http://127.0.0.1:notaport/demo-1.0.tar.gz")
+    src = lock_mod.Source(name="demo", version="1.0", file="demo-1.0.tar.gz", sha256=sha,
+                          get=(broken, lock_mod.Route("url", url=served.as_uri())))
+    assert fetch.download(src, tmp_path / "downloads").read_bytes() == served.read_bytes()
+
+
+INDEX_USER, INDEX_PASSWORD = "ci-reader", "Idx-s3cr3t-9f2b"
+
+
+def _simple_index(root, project: str, archive) -> None:
+    """A PEP 503 simple index at root/simple/ listing `archive` for `project`."""
+    page = root / "simple" / project
+    page.mkdir(parents=True)
+    (root / "files").mkdir(exist_ok=True)
+    (root / "files" / archive.name).write_bytes(archive.read_bytes())
+    (page / "index.html").write_text(f'<a href="../../files/{archive.name}#sha256=x">{archive.name}</a>\n')
+
+
+def test_index_credentials_travel_in_a_header_and_never_appear(project, tmp_path, monkeypatch):
+    """A PIP_INDEX_URL with user:password@: `recipe fetch` authenticates with it, and
+    neither a refusal nor a success prints the password (once a traceback did)."""
+    from tests.servers.files import FileServer
+
+    pysam_sdist = project / "build" / "downloads" / "pysam-0.24.1.tar.gz"
+    root = tmp_path / "index"
+    _simple_index(root, "pysam", pysam_sdist)
+    pysam_sdist.unlink()
+    with FileServer(root, INDEX_USER, INDEX_PASSWORD) as index:
+        host = index.url.removeprefix("http://")
+        monkeypatch.setenv("PIP_INDEX_URL", f"http://{INDEX_USER}:wrong-{INDEX_PASSWORD}@{host}/simple")
+        refused = recipe(project, "fetch", "pysam", timeout=120)
+        monkeypatch.setenv("PIP_INDEX_URL", f"http://{INDEX_USER}:{INDEX_PASSWORD}@{host}/simple/")
+        fetched = recipe(project, "fetch", "pysam", timeout=120)
+
+    assert refused.returncode == 1, refused.stderr
+    assert "every route failed" in refused.stderr and "HTTP Error 401" in refused.stderr
+    assert fetched.returncode == 0, fetched.stderr
+    assert (project / "vendor" / "pysam" / "src" / "setup.py").is_file()
+    for proc in (refused, fetched):
+        assert INDEX_PASSWORD not in proc.stdout + proc.stderr
+        assert "Traceback" not in proc.stderr
+    # the server saw the credentials as a Basic header on every request, the URL path never held them
+    assert index.requests and all(auth and auth.startswith("Basic ") for _, auth in index.requests)
+    assert all(INDEX_PASSWORD not in path for path, _ in index.requests)
 
 
 def test_seeding_from_a_missing_folder_is_an_error(tmp_path):

@@ -50,6 +50,30 @@ def test_lists_every_bundled_library_with_version_and_hash(document):
     assert set(deps["source:htslib"]) == {f"source:{n}" for n in ("zlib", "bzip2", "xz", "libdeflate", "openssl", "curl")}
 
 
+def test_carries_license_texts_and_tree_hashes(document, wheel):
+    """Each bundled library names its license texts in the wheel, with the sha256 of
+    the bytes there, and the sha256 of its unpacked-and-patched tree."""
+    import hashlib
+    import zipfile
+
+    lk = lock.load()
+    components = {c["name"]: c for c in document["components"]}
+    with zipfile.ZipFile(wheel) as zf:
+        names = zf.namelist()
+        for name in ("pysam", "htslib", "zlib", "bzip2", "xz", "libdeflate", "openssl", "curl"):
+            props = components[name]["properties"]
+            texts = [p["value"] for p in props if p["name"] == "pysam-s3:license-file"]
+            assert [t.split(" ")[0] for t in texts] == [f"licenses/{name}/{f}" for f in lk[name].license_files]
+            for t in texts:
+                path, digest = t.split(" ")
+                member = next(n for n in names if n.endswith(f".dist-info/licenses/{path}"))
+                assert digest == "sha256:" + hashlib.sha256(zf.read(member)).hexdigest()
+            trees = [p["value"] for p in props if p["name"] == "pysam-s3:tree-sha256"]
+            assert len(trees) == 1 and len(trees[0]) == 64, trees
+    expression = document["metadata"]["component"]["licenses"][0]["expression"]
+    assert expression.split(" AND ")[:2] == ["MIT", "BSD-3-Clause"] and "Apache-2.0" in expression
+
+
 def test_describes_this_very_wheel(document, wheel):
     import hashlib
     meta = document["metadata"]["component"]

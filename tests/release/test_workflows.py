@@ -60,3 +60,13 @@ def test_release_runs_on_version_tags_and_publishes_only_from_them():
     assert re.search(r'tags:\s*\["v\*"\]', text)
     assert "startsWith(github.ref, 'refs/tags/v')" in text
     assert "SHA256SUMS" in text and "recipe sbom" in text and "make sdist" in text
+
+
+def test_nothing_is_released_while_a_bundled_library_is_behind():
+    """The release job waits for `recipe check-pins`, which fails on a stale network stack."""
+    text = (ROOT / ".github/workflows/release.yml").read_text()
+    pins = text.split("\n  pins:\n", 1)[1].split("\n  release:\n", 1)[0]
+    assert "run: python -m recipe check-pins" in pins
+    assert "requirements/release.txt" in pins
+    release = text.split("\n  release:\n", 1)[1].split("\n  publish:\n", 1)[0]
+    assert re.search(r"needs: \[[^\]]*\bpins\b[^\]]*\]", release)

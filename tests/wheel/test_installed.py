@@ -106,6 +106,43 @@ def test_build_info_lists_every_pin_and_patch(report):
     assert info["compiler"]["extension_cflags"] == "-DNDEBUG -fwrapv -O3"
 
 
+BUNDLED = ("pysam", "htslib", "zlib", "bzip2", "xz", "libdeflate", "openssl", "curl")
+
+
+def test_every_bundled_license_text_is_installed_and_listed(report):
+    """PEP 639: our LICENSE and every bundled library's own texts in .dist-info/licenses/,
+    a License-File line for each and one License-Expression covering them all;
+    `python -m pysam_s3` names each library with its version, license and texts."""
+    from importlib.metadata import metadata
+
+    lk = lock.load()
+    bundled = {lib["name"]: lib for lib in report["bundled"]}
+    assert sorted(bundled) == sorted(BUNDLED)
+    for name, lib in bundled.items():
+        assert (lib["version"], lib["license"]) == (lk[name].version, lk[name].license)
+        expected = [f"licenses/{name}/{f}" for f in lk[name].license_files]
+        assert list(lib["license_files"]) == expected and expected, name
+        for in_wheel, installed in lib["license_files"].items():
+            assert Path(installed).read_bytes() == (ROOT / in_wheel).read_bytes(), installed
+    meta = metadata("pysam")
+    assert sorted(meta.get_all("License-File")) == sorted(
+        ["LICENSE"] + [f for lib in bundled.values() for f in lib["license_files"]])
+    terms = set(meta["License-Expression"].split(" AND "))
+    assert {"MIT", "BSD-3-Clause"} | {lk[n].license for n in BUNDLED} <= terms
+    out = subprocess.run([sys.executable, "-m", "pysam_s3"], capture_output=True, text=True, check=True,
+                         timeout=60).stdout
+    assert f"  openssl          {lk['openssl'].version:<10} Apache-2.0             openssl/LICENSE.txt\n" in out
+    curl_text = Path(bundled["curl"]["license_files"]["licenses/curl/COPYING"])
+    assert f"  license texts in {curl_text.parent.parent}\n" in out
+
+
+def test_build_info_records_each_tree_as_built(report):
+    """The sha256 of every unpacked-and-patched source tree; a clean build edited nothing by hand."""
+    for pin in report["build"]["pins"]:
+        assert re.fullmatch(r"[0-9a-f]{64}", pin["tree_sha256"]), pin["name"]
+        assert "tree_edited" not in pin, f"{pin['name']}: its tree was edited by hand before this build"
+
+
 def test_build_info_carries_no_paths_or_environment(report):
     text = json.dumps(report["build"])
     assert "/work/" not in text and str(ROOT) not in text
