@@ -26,7 +26,8 @@ CLOSED_PROXY = "http://127.0.0.1:9"  # nothing listens there: any download fails
 
 # What a build from the sdist needs (relative to its top folder).
 REQUIRED = ("pyproject.toml", "CMakeLists.txt", "sources.lock.toml", "README.md", "recipe/__main__.py",
-            "src/pysam_s3/__init__.py", "patches/htslib/series", "requirements/build.txt")
+            "src/pysam_s3/__init__.py", "patches/htslib/series", "requirements/build.txt",
+            "LICENSE", "licenses/openssl/LICENSE.txt", "licenses/curl/COPYING")
 
 
 def forbidden_members(names: list[str]) -> list[str]:
@@ -53,9 +54,23 @@ def check(sdist: Path) -> None:
                           + (f"\n  must not hold: {', '.join(bad[:20])}" if bad else ""))
 
 
-def build(python: str = sys.executable, dest: Path = paths.DIST) -> Path:
+def untracked_files() -> list[str]:
+    """Files in the checkout git neither tracks nor ignores: a build of the sdist would pack them."""
+    if not (paths.ROOT / ".git").exists():
+        return []
+    out = steps.output(["git", "-C", str(paths.ROOT), "ls-files", "--others", "--exclude-standard"], timeout=60)
+    return [line for line in out.splitlines() if line]
+
+
+def build(python: str = sys.executable, dest: Path = paths.DIST, work: Path | None = None) -> Path:
+    """The sdist, built in `work` (default build/sdist), checked, copied to `dest`."""
+    stray = untracked_files()
+    if stray:
+        raise RecipeError("the sdist would pack files git does not track: " + ", ".join(stray[:20])
+                          + ("" if len(stray) <= 20 else f" and {len(stray) - 20} more")
+                          + "\ncommit them, add them to .gitignore, or remove them")
     build_python = venvs.build_env(python)
-    out = paths.BUILD / "sdist"
+    out = work or paths.BUILD / "sdist"
     shutil.rmtree(out, ignore_errors=True)
     log = steps.new_log("sdist")
     with steps.step(f"build the sdist (log: {log})"):
@@ -74,18 +89,19 @@ def build(python: str = sys.executable, dest: Path = paths.DIST) -> Path:
     return final
 
 
-def build_offline(sdist: Path, python: str = sys.executable) -> Path:
-    """Build a wheel from `sdist` with no network, given only build/downloads/; returns it."""
+def build_offline(sdist: Path, python: str = sys.executable, work: Path | None = None) -> Path:
+    """Build a wheel from `sdist` in `work` (default build/sdist-offline) with no network,
+    given only build/downloads/; returns it."""
     lock, options = lock_mod.load(), options_mod.load()
     for name in buildinfo.sources_used(lock, options):  # online, before the network is closed
         if lock[name].is_archive:
             fetch.download(lock[name])
     build_python = venvs.build_env(python)
-    work = paths.BUILD / "sdist-offline"
+    work = work or paths.BUILD / "sdist-offline"
     steps.fresh_dirs(work)
     log = steps.new_log("sdist-offline")
     with steps.step(f"build a wheel from {sdist.name} offline (log: {log}; the build's own logs: "
-                    f"{work.relative_to(paths.ROOT)}/src/build/logs/)"):
+                    f"{work}/src/build/logs/)"):
         with tarfile.open(sdist) as tar:
             kwargs = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
             tar.extractall(work, **kwargs)

@@ -67,4 +67,5 @@ def run_pytest(python: str, flavour: str, lock: Lock, args: list[str]) -> int:
     # The suite's own conftest isolates every test from these; they reach only
     # `--s3-endpoint` runs, which take credentials and CA from the usual places.
     passed_on = {k: v for k, v in os.environ.items() if k.startswith(("AWS_", "SSL_CERT_")) or k == "CURL_CA_BUNDLE"}
-    return subprocess.run([exe, "-m", "pytest", *args], cwd=paths.ROOT, env=steps.clean_env(passed_on)).returncode
+    return subprocess.run([exe, "-m", "pytest", f"--pysam={flavour}", *args], cwd=paths.ROOT,
+                          env=steps.clean_env(passed_on)).returncode

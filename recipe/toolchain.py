@@ -108,7 +108,9 @@ def system_cc() -> Toolchain:
                      version=_first_line([cc, "--version"]))
 
 
-def zig(glibc: str) -> Toolchain:
+def zig(glibc: str, home: Path | None = None) -> Toolchain:
+    """zig cc targeting `glibc`, through cc/ar/ranlib scripts in <home>/<name>/bin and a
+    compiler cache in <home>/zig-cache (home: build/native and build/, or a test's folder)."""
     spec = importlib.util.find_spec("ziglang")
     if spec is None or not spec.origin:
         raise RecipeError("the zig compiler is needed (to target glibc " + glibc + ") but the `ziglang` "
@@ -116,9 +118,9 @@ def zig(glibc: str) -> Toolchain:
     zig_exe = Path(spec.origin).parent / "zig"
     triple = f"{platform.machine()}-linux-gnu.{glibc}"
     name = f"zig-{triple}"
-    bindir = paths.NATIVE / name / "bin"
+    bindir = (home or paths.NATIVE) / name / "bin"
     bindir.mkdir(parents=True, exist_ok=True)
-    cache = paths.BUILD / "zig-cache"
+    cache = (home or paths.BUILD) / "zig-cache"
     for tool in ("cc", "ar", "ranlib"):
         script = (ZIG_HEADER + (ZIG_CC if tool == "cc" else ZIG_TOOL)).format(
             triple=triple, cache=cache, zig=zig_exe, tool=tool)

@@ -30,7 +30,8 @@ def _name(cn: str) -> x509.Name:
 def _subject_hash(cert: x509.Certificate) -> str:
     """OpenSSL's c_rehash name for a certificate in a hashed CA directory (CURLOPT_CAPATH)."""
     pem = cert.public_bytes(serialization.Encoding.PEM)
-    out = subprocess.run(["openssl", "x509", "-noout", "-subject_hash"], input=pem, capture_output=True, check=True)
+    out = subprocess.run(["openssl", "x509", "-noout", "-subject_hash"], input=pem, capture_output=True, check=True,
+                         timeout=30)
     return out.stdout.decode().strip() + ".0"
 
 

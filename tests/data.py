@@ -93,7 +93,8 @@ def variants(path: Path, n_records: int, *, contigs: dict[str, int] = CONTIGS, s
         header.add_sample(s)
     sites = sorted({(list(contigs).index(c), rng.randrange(1, contigs[c]))
                     for c in rng.choices(list(contigs), k=n_records)})
-    mode = "wb" if str(path).endswith(".bcf") else "wz"
+    # BCF (+.csi), bgzipped VCF (+.tbi), or plain VCF text (no index) for a path ending .vcf
+    mode = "wb" if str(path).endswith(".bcf") else "wz" if str(path).endswith(".gz") else "w"
     with pysam.VariantFile(str(path), mode, header=header) as out:
         for tid, pos in sites:
             ref, alt = rng.sample("ACGT", 2)
@@ -106,7 +107,7 @@ def variants(path: Path, n_records: int, *, contigs: dict[str, int] = CONTIGS, s
             out.write(rec)
     if mode == "wb":
         pysam.bcftools.index(str(path))  # .csi
-    else:
+    elif mode == "wz":
         pysam.tabix_index(str(path), preset="vcf", force=True)  # .tbi
     return path
 

@@ -30,7 +30,8 @@ def available() -> str | None:
         return "needs root for a private mount namespace"
     if not shutil.which("unshare"):
         return "needs util-linux's unshare"
-    probe = subprocess.run(["unshare", "--mount", "--propagation", "private", "true"], capture_output=True)
+    probe = subprocess.run(["unshare", "--mount", "--propagation", "private", "true"], capture_output=True,
+                           timeout=30)
     return None if probe.returncode == 0 else f"unshare --mount fails: {probe.stderr.decode().strip()}"
 
 

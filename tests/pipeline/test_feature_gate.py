@@ -23,7 +23,7 @@ def test_gate_trips_when_s3_is_turned_off(project):
     text = pyproject.read_text()
     pyproject.write_text(re.sub(r'"--enable-s3"', '"--disable-s3"', text))
 
-    proc = recipe(project, "native")
+    proc = recipe(project, "native", timeout=540)
 
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "feature gate:" in proc.stderr

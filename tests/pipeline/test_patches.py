@@ -82,7 +82,7 @@ def test_htslib_sources_compile_without_pysam_tree(tmp_path):
         text = (work / source).read_text()
         assert "../pysam/" not in text
         proc = subprocess.run(["gcc", "-fsyntax-only", "-I.", "-Ihtscodecs", *curl_headers, source], cwd=work,
-                              capture_output=True, text=True)
+                              capture_output=True, text=True, timeout=50)
         assert proc.returncode == 0, proc.stderr
 
 
@@ -93,16 +93,16 @@ def test_libdeflate_x86_code_compiles_with_the_toolchain(tmp_path):
 
     The unpatched file is compiled too, to show the patch is still needed."""
     from recipe import toolchain
-    cc = toolchain.zig("2.28").cc
+    cc = toolchain.zig("2.28", home=tmp_path / "toolchain").cc  # not build/native: this venv's zig
     tree = ROOT / "vendor" / "libdeflate" / "src"
     unpatched = tmp_path / "unpatched"
     shutil.copytree(tree, unpatched)
     patch = patches.series("libdeflate")[0].path
-    subprocess.run(["patch", "-R", "-p1", "-s", "-i", str(patch)], cwd=unpatched, check=True)
+    subprocess.run(["patch", "-R", "-p1", "-s", "-i", str(patch)], cwd=unpatched, check=True, timeout=30)
 
     def compile_crc32(root):
         return subprocess.run([cc, "-O2", "-c", "-o", str(tmp_path / "crc32.o"), "lib/crc32.c"],
-                              cwd=root, capture_output=True, text=True)
+                              cwd=root, capture_output=True, text=True, timeout=120)
 
     patched = compile_crc32(tree)
     assert patched.returncode == 0, patched.stderr[-2000:]

@@ -82,5 +82,26 @@ def test_describes_this_very_wheel(document, wheel):
     assert "libcurl=yes S3=yes GCS=yes libdeflate=yes" in json.dumps(meta["properties"])
 
 
-def test_deterministic(wheel, document):
-    assert sbom.make(wheel) == document
+def test_deterministic(wheel, document, tmp_path):
+    """Another process, another hash seed: the same bytes; the serial number and the time
+    derive from the wheel and SOURCE_DATE_EPOCH, nothing random."""
+    import hashlib
+    import os
+    import subprocess
+    import sys
+    import uuid
+
+    from tests.conftest import ROOT
+
+    first, second = tmp_path / "a", tmp_path / "b"
+    for out, seed in ((first, "1"), (second, "2")):
+        subprocess.run([sys.executable, "-m", "recipe", "sbom", str(wheel), "--out", str(out)], check=True,
+                       cwd=ROOT, env=dict(os.environ, PYTHONHASHSEED=seed, SOURCE_DATE_EPOCH="1700000000"),
+                       capture_output=True, timeout=60)
+    [a], [b] = first.glob("*.cdx.json"), second.glob("*.cdx.json")
+    assert a.read_bytes() == b.read_bytes()
+    made = json.loads(a.read_text())
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    assert made["serialNumber"] == f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'sha256:' + digest)}"
+    assert made["metadata"]["timestamp"] == "2023-11-14T22:13:20Z"
+    assert made["components"] == document["components"]

@@ -4,7 +4,7 @@ be thousands of lines, so only the first difference is shown."""
 from __future__ import annotations
 
 from tests.s3 import probe
-from tests.s3.credentials import redact
+from tests.s3.credentials import MASK, redact
 from tests.s3.runner import Outcome, probe_call, run
 
 
@@ -27,10 +27,11 @@ def assert_same_records(outcome: Outcome, expected: dict[str, list[str]]) -> Non
 
 
 def assert_raised(outcome: Outcome, exc_type: str, errno: int | None, message: str) -> None:
-    """The run failed with exactly this exception type, errno and message (the
-    expected message is redacted like the outcome, so it may name a secret)."""
+    """The run failed with exactly this exception type, errno and message, and no
+    secret reached the message (the outcome is redacted: a mask there is a leak)."""
     assert not outcome.ok and not outcome.timed_out, str(outcome)
     assert outcome.error == (exc_type, errno, redact(message)), str(outcome)
+    assert MASK not in outcome.message, f"a secret reached the exception (masked here): {outcome.message}"
 
 
 # --- the standard read: one region of data/reads.bam ------------------------------
@@ -61,6 +62,7 @@ def assert_denied(outcome: Outcome, url: str, *fragments: str) -> None:
     assert (outcome.exc_type, outcome.errno) == ("PermissionError", 13), str(outcome)
     start = "[Errno 13] Could not open alignment file: Permission denied; S3 "
     assert outcome.message.startswith(start) and outcome.message.endswith(f": '{redact(url)}'"), str(outcome)
+    assert MASK not in outcome.message, f"a secret reached the exception (masked here): {outcome.message}"
     missing = [f for f in fragments if redact(f) not in outcome.message]
     assert not missing, f"{missing} not in: {outcome.message}"
 

@@ -60,7 +60,7 @@ def test_cram_with_reference_round_trip(tmp_path, fasta):
 def test_variants_with_index_round_trip(tmp_path, name, index):
     path = data.variants(tmp_path / name, 2_000)
     assert (tmp_path / index).exists()
-    plain = data.variants(tmp_path / "plain.vcf.gz", 2_000)  # same seed, other container
+    plain = data.variants(tmp_path / "plain.vcf", 2_000)  # same seed, plain text: another writer and reader
     with pysam.VariantFile(str(path)) as v, pysam.VariantFile(str(plain)) as p:
         everything = data.records(v)
         assert everything == data.records(p)
