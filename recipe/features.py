@@ -8,6 +8,7 @@ hts_feature_string(), and stop the build naming whatever is missing.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -55,28 +56,37 @@ def gate(libhts: Path, required: tuple[str, ...], hint: str = "") -> dict[str, s
     return info
 
 
-# What libhts may need from the system: glibc only. Anything else would have to
-# be grafted by auditwheel or found on the user's machine.
+# What libhts may need from the system: the C library only, glibc's (manylinux)
+# or musl's (musllinux: one libc.musl-<arch>.so.1 holds libm, libpthread and
+# libdl too). Anything else would have to be grafted by auditwheel or found on
+# the user's machine.
 ALLOWED_NEEDED = ("libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1")
+MUSL_LIBC = re.compile(r"libc\.musl-[a-z0-9_]+\.so\.1")
 # Symbol prefixes of the bundled libraries, which must not be exported.
 BUNDLED_PREFIXES = ("curl_", "Curl_", "SSL_", "EVP_", "OPENSSL_", "ERR_", "BIO_", "X509_", "CRYPTO_",
                     "lzma_", "BZ2_", "libdeflate_", "deflate", "inflate", "crc32", "adler32", "gz",
                     "compress", "uncompress", "zlib")
 
 
+def beyond_libc(needed: list[str]) -> list[str]:
+    """The libraries in a NEEDED list that are not the C library (glibc's or musl's)."""
+    return [n for n in needed if n not in ALLOWED_NEEDED and not MUSL_LIBC.fullmatch(n)]
+
+
 def check_self_contained(lib: Path) -> None:
-    """libhts needs only glibc and exports none of the bundled libraries' symbols."""
-    dynamic = subprocess.run(["readelf", "-dW", str(lib)], capture_output=True, text=True, check=True).stdout
+    """libhts needs only the C library and exports none of the bundled libraries' symbols."""
+    dynamic = subprocess.run(["readelf", "-dW", str(lib)], capture_output=True, text=True, check=True,
+                             timeout=60).stdout
     needed = [line.split("[", 1)[1].rstrip("]") for line in dynamic.splitlines() if "(NEEDED)" in line]
-    foreign = [n for n in needed if n not in ALLOWED_NEEDED]
+    foreign = beyond_libc(needed)
     symbols = subprocess.run(["nm", "-D", "--defined-only", str(lib)], capture_output=True, text=True,
-                             check=True).stdout
+                             check=True, timeout=60).stdout
     leaked = sorted({f[-1] for f in (ln.split() for ln in symbols.splitlines())
                      if f and f[-1].startswith(BUNDLED_PREFIXES)})
     if foreign or leaked:
         raise RecipeError(
             f"{lib} is not self-contained:"
-            + (f"\n  needs libraries beyond glibc: {', '.join(foreign)}" if foreign else "")
+            + (f"\n  needs libraries beyond the C library: {', '.join(foreign)}" if foreign else "")
             + (f"\n  exports bundled symbols: {', '.join(leaked[:10])}{' ...' if len(leaked) > 10 else ''}"
                if leaked else "")
         )

@@ -17,6 +17,15 @@ def test_missing_features_are_named():
     assert features.missing("build=configure", ("libcurl",)) == ["libcurl"]
 
 
+def test_only_the_c_library_may_be_needed_glibc_or_musl():
+    """musllinux builds link musl's one libc (libm, libpthread, libdl inside it)."""
+    assert features.beyond_libc(["libc.so.6", "libm.so.6", "libpthread.so.0"]) == []
+    assert features.beyond_libc(["libc.musl-x86_64.so.1"]) == []
+    assert features.beyond_libc(["libc.musl-aarch64.so.1"]) == []
+    assert features.beyond_libc(["libcurl.so.4", "libc.musl-x86_64.so.1", "libssl.so.3", "libc.musl.so"]) == [
+        "libcurl.so.4", "libssl.so.3", "libc.musl.so"]
+
+
 @pytest.mark.timeout(600)
 def test_gate_trips_when_s3_is_turned_off(project):
     pyproject = project / "pyproject.toml"
