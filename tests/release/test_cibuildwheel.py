@@ -49,6 +49,10 @@ def test_images_and_tests_are_configured():
     assert cfg["manylinux-x86_64-image"] == cfg["manylinux-aarch64-image"] == "manylinux_2_28"
     assert cfg["musllinux-x86_64-image"] == cfg["musllinux-aarch64-image"] == "musllinux_1_2"
     assert "--s3-servers=moto" in cfg["test-command"] and "tests/s3" in cfg["test-command"]
+    # a wheel that lost pysam_s3 must fail its test step, not skip the tests of ours
+    assert "--pysam=ours" in cfg["test-command"].split()
+    # the installed-wheel tests compare the wheel's license texts with licenses/
+    assert "licenses" in cfg["test-sources"]
     assert "requirements/test.txt" in cfg["before-test"]
     for path in cfg["test-sources"]:
         assert (ROOT / path).exists(), path
