@@ -21,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dest", required=True, type=Path)
     p.add_argument("--downloads", type=Path,
                    help="a folder holding pinned source archives (offline builds); verified like any download")
+    p.add_argument("--options", default="{}",
+                   help="overrides of [tool.pysam-s3] as JSON (from `-C pysam-s3.<option>=...`, via CMake)")
     p = sub.add_parser("wheel", help="everything: build, pack, repair into dist/, verify")
     p.add_argument("--python", action="append", default=[],
                    help="interpreter(s) to build for (repeatable; default: this one)")
@@ -56,7 +58,10 @@ def main(argv: list[str] | None = None) -> int:
             from . import stage
             stage.native()
         elif args.command == "stage":
-            from . import fetch, lock, stage
+            import json
+
+            from . import fetch, lock, options, stage
+            options.set_overrides(json.loads(args.options))
             if args.downloads:
                 fetch.seed_downloads(lock.load(), args.downloads.resolve())
             stage.stage(args.dest, args.python)

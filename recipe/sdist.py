@@ -89,10 +89,14 @@ def build(python: str = sys.executable, dest: Path = paths.DIST, work: Path | No
     return final
 
 
-def build_offline(sdist: Path, python: str = sys.executable, work: Path | None = None) -> Path:
+def build_offline(sdist: Path, python: str = sys.executable, work: Path | None = None,
+                  config_settings: dict[str, str] | None = None) -> Path:
     """Build a wheel from `sdist` in `work` (default build/sdist-offline) with no network,
-    given only build/downloads/; returns it."""
-    lock, options = lock_mod.load(), options_mod.load()
+    given only build/downloads/ and any PEP 517 `config_settings` (e.g.
+    {"pysam-s3.build-revision": "9"}); returns it."""
+    settings = dict(config_settings or {})
+    with options_mod.overridden(options_mod.parse_config_settings(settings)):  # as the build will see them
+        lock, options = lock_mod.load(), options_mod.load()
     for name in buildinfo.sources_used(lock, options):  # online, before the network is closed
         if lock[name].is_archive:
             fetch.download(lock[name])
@@ -110,7 +114,8 @@ def build_offline(sdist: Path, python: str = sys.executable, work: Path | None =
         offline = {"PIP_NO_INDEX": "1", "no_proxy": "", "NO_PROXY": "",
                    **{k: CLOSED_PROXY for k in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY")}}
         steps.run([build_python, "-m", "build", "--wheel", "--no-isolation", "--outdir", work / "wheel",
-                   f"-Ccmake.define.PYSAM_S3_DOWNLOADS={paths.DOWNLOADS}", tree],
+                   f"-Ccmake.define.PYSAM_S3_DOWNLOADS={paths.DOWNLOADS}",
+                   *(f"-C{k}={v}" for k, v in sorted(settings.items())), tree],
                   cwd=work, env=steps.clean_env(offline), log=log, what="the offline build from the sdist")
         [wheel] = sorted((work / "wheel").glob("*.whl")) or [None]
         if wheel is None:

@@ -43,3 +43,66 @@ def test_version_is_pep440_with_a_local_label_naming_the_htslib_pin():
 def test_local_label_is_normalised(htslib, label):
     assert buildinfo.local_label(htslib, 3) == label
     Version(f"0.24.1+{label}")  # valid PEP 440
+
+
+# --- overrides through PEP 517 config settings (-C pysam-s3.<option>=...) -----
+
+def test_config_settings_are_typed_and_checked():
+    parsed = options.parse_config_settings({
+        "pysam-s3.htslib-source": "htslib-release", "pysam-s3.build-revision": "4",
+        "pysam-s3.required-features": "libcurl, S3", "pysam-s3.htslib-configure-options": '["--enable-s3"]',
+        "cmake.define.OTHER": "left for scikit-build-core"})
+    assert parsed == {"htslib-source": "htslib-release", "build-revision": 4,
+                      "required-features": ("libcurl", "S3"), "htslib-configure-options": ("--enable-s3",)}
+    with pytest.raises(RecipeError, match=r"unknown key\(s\) build-revison; known: build-revision"):
+        options.parse_config_settings({"pysam-s3.build-revison": "4"})
+    with pytest.raises(RecipeError, match="pysam-s3.build-revision must be a whole number, got 'four'"):
+        options.parse_config_settings({"pysam-s3.build-revision": "four"})
+    with pytest.raises(RecipeError, match="pysam-s3.glibc was given more than once"):
+        options.parse_config_settings({"pysam-s3.glibc": ["2.28", "2.17"]})
+
+
+def test_overrides_apply_inside_their_block_only():
+    written = options.load()
+    with options.overridden({"build-revision": written.build_revision + 5, "compiler": "cc"}):
+        inside = options.load()
+    assert (inside.build_revision, inside.compiler) == (written.build_revision + 5, "cc")
+    assert options.load() == written
+    with pytest.raises(RecipeError, match="compiler must be auto, zig or cc, got 'gcc'"):
+        with options.overridden({"compiler": "gcc"}):
+            options.load()
+
+
+BACKEND_METADATA = """
+import pathlib, sys, tempfile
+import recipe.backend as backend
+out = tempfile.mkdtemp()
+settings = dict(arg.split("=", 1) for arg in sys.argv[1:])
+name = backend.prepare_metadata_for_build_wheel(out, settings)
+print(next(l for l in (pathlib.Path(out) / name / "METADATA").read_text().splitlines() if l.startswith("Version:")))
+"""
+
+
+@pytest.mark.timeout(120)
+def test_the_backend_takes_options_as_config_settings(project):
+    """`pip wheel . -C pysam-s3.build-revision=42` (what the backend sees): the version says so;
+    a misspelt option stops the build naming the known ones."""
+    import subprocess
+    import sys
+
+    from recipe import venvs
+
+    python = venvs.build_env(sys.executable)  # scikit-build-core is there, as in a PEP 517 build
+    revision = options.load().build_revision
+
+    def metadata(*settings):
+        return subprocess.run([str(python), "-c", BACKEND_METADATA, *settings], cwd=project, capture_output=True,
+                              text=True, timeout=90)
+
+    plain, overridden, misspelt = (metadata(), metadata("pysam-s3.build-revision=42"),
+                                   metadata("pysam-s3.build-revison=42"))
+    # the last line: scikit-build-core says who it is first
+    assert plain.stdout.splitlines()[-1] == f"Version: 0.24.1+htslib1.24.s3r{revision}", plain.stderr
+    assert overridden.stdout.splitlines()[-1] == "Version: 0.24.1+htslib1.24.s3r42", overridden.stderr
+    assert misspelt.returncode != 0
+    assert "unknown key(s) build-revison; known: build-revision" in misspelt.stderr

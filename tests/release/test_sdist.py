@@ -69,8 +69,12 @@ def test_same_bytes_for_the_same_commit(built, tmp_path):
 
 @pytest.mark.timeout(1800)
 def test_builds_offline_from_its_contents_and_the_pins(built, tmp_path):
-    """The whole recipe runs from the unpacked sdist with every network route closed."""
-    wheel = sdist.build_offline(built, work=tmp_path / "offline")
+    """The whole recipe runs from the unpacked sdist with every network route closed, and
+    an option given as a PEP 517 config setting (not by editing the unpacked
+    pyproject.toml) reaches both the wheel's version and its build info."""
+    wheel = sdist.build_offline(built, work=tmp_path / "offline", config_settings={"pysam-s3.build-revision": "99"})
+    assert wheel.name.startswith("pysam-0.24.1+htslib1.24.s3r99-")
     info = sbom.read_build_info(wheel)
+    assert info["version"] == "0.24.1+htslib1.24.s3r99" and info["build_revision"] == 99
     assert "libcurl=yes S3=yes GCS=yes libdeflate=yes" in info["htslib_features"]
     assert {p["name"] for p in info["pins"]} >= {"pysam", "htslib", "curl", "openssl"}
