@@ -47,6 +47,27 @@ def tree_state(name: str) -> dict:
     return {"tree_sha256": now}
 
 
+def lock_packages(lock_file=None) -> list[str]:
+    """The package names a pip requirements lock (requirements/build.lock) pins."""
+    text = (lock_file or paths.BUILD_LOCK).read_text()
+    return sorted({m.group(1).lower() for m in re.finditer(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==", text, re.M)})
+
+
+def build_tools() -> dict:
+    """The toolchain this build ran with: the lock's hash and the version of each of its
+    packages installed here (the build venv, or an isolated build's env from the same pins)."""
+    from importlib import metadata
+
+    installed = {}
+    for name in lock_packages():
+        try:
+            installed[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:  # a package of another Python version or platform
+            pass
+    digest = hashlib.sha256(paths.BUILD_LOCK.read_bytes()).hexdigest()
+    return {"lock": f"{paths.BUILD_LOCK.relative_to(paths.ROOT).as_posix()} sha256:{digest}", "installed": installed}
+
+
 def collect(lock: Lock, options: Options, htslib: Htslib, toolchain: Toolchain,
             python_tag: str, version: str) -> dict:
     pins = []
@@ -77,6 +98,7 @@ def collect(lock: Lock, options: Options, htslib: Htslib, toolchain: Toolchain,
         "pins": pins,
         "patches": applied,
         "compiler": {**toolchain.describe(), "extension_cflags": " ".join(EXTENSION_CFLAGS)},
+        "build_tools": build_tools(),
     }
 
 

@@ -13,6 +13,8 @@ LICENSES = ROOT / "licenses"
 VENDOR = ROOT / "vendor"
 RUNTIME_PACKAGE = ROOT / "src" / "pysam_s3"
 REQUIREMENTS = ROOT / "requirements"
+# the build toolchain, hashed (`make lock` makes it from requirements/build.txt)
+BUILD_LOCK = REQUIREMENTS / "build.lock"
 
 BUILD = ROOT / "build"
 DOWNLOADS = BUILD / "downloads"

@@ -26,7 +26,7 @@ CLOSED_PROXY = "http://127.0.0.1:9"  # nothing listens there: any download fails
 
 # What a build from the sdist needs (relative to its top folder).
 REQUIRED = ("pyproject.toml", "CMakeLists.txt", "sources.lock.toml", "README.md", "recipe/__main__.py",
-            "src/pysam_s3/__init__.py", "patches/htslib/series", "requirements/build.txt",
+            "src/pysam_s3/__init__.py", "patches/htslib/series", "requirements/build.txt", "requirements/build.lock",
             "LICENSE", "licenses/openssl/LICENSE.txt", "licenses/curl/COPYING")
 
 

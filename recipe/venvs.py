@@ -1,6 +1,6 @@
 """Virtual environments the recipe creates: one build environment per
-interpreter (pinned tools from requirements/build.txt), and throwaway venvs in
-which a finished wheel is installed and checked."""
+interpreter (the hashed toolchain lock, requirements/build.lock), and throwaway
+venvs in which a finished wheel is installed and checked."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from . import paths, steps
 
 
 def build_env(python: str) -> Path:
-    """build/venvs/build-cpXY with requirements/build.txt installed; returns its python."""
+    """build/venvs/build-cpXY with requirements/build.lock installed (every file checked
+    against its sha256); returns its python."""
     tag = steps.python_tag(python)
     venv = paths.VENVS / f"build-{tag}"
-    req = paths.REQUIREMENTS / "build.txt"
+    req = paths.BUILD_LOCK
     # the interpreter underneath, not the path given: every venv of one Python shares the build env
     fp = steps.fingerprint(req, steps.output([python, "-c", "import sys; print(sys.base_prefix, sys.version)"]))
     exe = venv / "bin" / "python"
@@ -24,8 +25,8 @@ def build_env(python: str) -> Path:
     log = steps.new_log(f"venv-build-{tag}")
     with steps.step(f"create the {tag} build environment (log: {log})"):
         fresh(python, venv, log)
-        steps.run([exe, "-m", "pip", "install", "--disable-pip-version-check", "-r", req], log=log,
-                  what=f"installing {req.name} into {venv}")
+        steps.run([exe, "-m", "pip", "install", "--disable-pip-version-check", "--require-hashes", "-r", req],
+                  log=log, what=f"installing {req.name} into {venv}")
     steps.record(stamp, fp)
     return exe
 

@@ -55,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"compiler: {c['version']}, targeting glibc {c['glibc']}")
     print(f"  CFLAGS {c['cflags']} (dependencies also {c['dependency_cflags']}; "
           f"pysam's extensions also {c['extension_cflags']})")
+    tools = b.get("build_tools", {})
+    if tools:
+        print(f"build tools ({tools['lock']}): "
+              + ", ".join(f"{name} {version}" for name, version in sorted(tools["installed"].items())))
     print("bundled libraries (version, license, license texts):")
     installed = [p for lib in data["bundled"] for p in lib["license_files"].values() if p != "missing"]
     base = os.path.commonpath(installed) if installed else ""

