@@ -68,7 +68,7 @@ def test_environment_variables_name_the_ca(https_endpoint, pki, variable):
 
 def test_unknown_ca_fails_with_a_certificate_error(https_endpoint):
     moto, proxy, _ = https_endpoint
-    before = proxy.connections
+    before = proxy.request_bytes
     out = runner.run(READ_OVER_HTTPS, s3_env(moto, proxy))
     assert not out.ok and not out.timed_out
     assert (out.exc_type, out.errno) == ("OSError", 5), out
@@ -78,7 +78,9 @@ def test_unknown_ca_fails_with_a_certificate_error(https_endpoint):
     assert "; set CURL_CA_BUNDLE or SSL_CERT_FILE to a CA bundle that trusts the server" in out.message, out
     assert "TLS certificate problem: SSL peer certificate or SSH remote key was not OK" in out.stderr, out
     assert "Set CURL_CA_BUNDLE or SSL_CERT_FILE" in out.stderr, out
-    assert proxy.connections == before  # the client hung up in the handshake: nothing was sent
+    # not one byte of a request (headers, signature) went to a server whose certificate failed:
+    # the client may hang up inside the TLS handshake or right after it (curl 8.21 does the latter)
+    assert proxy.request_bytes == before
 
 
 @pytest.mark.ours

@@ -405,7 +405,8 @@ class TlsProxy:
         self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.context.load_cert_chain(cert, key)
         self.port = 0
-        self.connections = 0   # TLS handshakes completed (a client refusing our certificate never gets here)
+        self.connections = 0   # TLS handshakes completed
+        self.request_bytes = 0  # bytes clients sent through the tunnel (a client refusing our certificate sends none)
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="tls-proxy", daemon=True)
@@ -414,9 +415,11 @@ class TlsProxy:
     def hostport(self) -> str:
         return f"127.0.0.1:{self.port}"
 
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, upstream: bool) -> None:
         with contextlib.suppress(ConnectionError, ssl.SSLError, asyncio.IncompleteReadError):
             while data := await reader.read(65536):
+                if upstream:
+                    self.request_bytes += len(data)
                 writer.write(data)
                 await writer.drain()
         with contextlib.suppress(Exception):
@@ -425,7 +428,7 @@ class TlsProxy:
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
         up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream_port)
-        await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
+        await asyncio.gather(self._pipe(reader, up_writer, upstream=True), self._pipe(up_reader, writer, upstream=False))
 
     def _handshake_error(self, loop, context) -> None:
         if not isinstance(context.get("exception"), (ssl.SSLError, ConnectionResetError)):
