@@ -57,16 +57,16 @@ def verify(src: Source, path: Path, route: str) -> None:
 def request(url: str, **headers: str) -> urllib.request.Request:
     """A request for `url`; credentials in it (user:password@host, as pip's index
     URLs allow) go into an Authorization header, never into the URL urllib sees."""
+    headers = {"User-Agent": "pysam-s3-recipe", **headers}
     parts = urllib.parse.urlsplit(url)
     if parts.username is None:
-        return urllib.request.Request(url, headers={"User-Agent": "pysam-s3-recipe", **headers})
+        return urllib.request.Request(url, headers=headers)
     host = parts.hostname + (f":{parts.port}" if parts.port else "")
     plain = urllib.parse.urlunsplit(parts._replace(netloc=host))
     user = urllib.parse.unquote(parts.username)
     password = urllib.parse.unquote(parts.password or "")
     token = base64.b64encode(f"{user}:{password}".encode()).decode()
-    return urllib.request.Request(plain, headers={"User-Agent": "pysam-s3-recipe",
-                                                  "Authorization": f"Basic {token}", **headers})
+    return urllib.request.Request(plain, headers={**headers, "Authorization": f"Basic {token}"})
 
 
 def _download(url: str, dest: Path) -> None:
@@ -74,7 +74,7 @@ def _download(url: str, dest: Path) -> None:
         shutil.copyfileobj(resp, out)
 
 
-class Links(html.parser.HTMLParser):
+class _Links(html.parser.HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.hrefs: list[str] = []
@@ -89,17 +89,23 @@ def pypi_index() -> str:
     return os.environ.get("PIP_INDEX_URL", "https://pypi.org/simple").rstrip("/")
 
 
-def _pypi_url(project: str, filename: str) -> str:
-    """The download URL of `filename` in the PyPI simple index pip is configured with."""
+def pypi_files(project: str) -> dict[str, str]:
+    """file name -> download URL of each file `project`'s page in the configured PyPI
+    simple index lists."""
     page = f"{pypi_index()}/{project}/"
     with urllib.request.urlopen(request(page, Accept="text/html"), timeout=TIMEOUT) as resp:
-        parser = Links()
+        parser = _Links()
         parser.feed(resp.read().decode("utf-8", "replace"))
-    for href in parser.hrefs:
-        url = urllib.parse.urljoin(page, href)
-        if PurePosixPath(urllib.parse.urlparse(url).path).name == filename:
-            return url.split("#", 1)[0]
-    raise FileNotFoundError(f"{filename} is not listed at {redact.url(page)}")
+    urls = [urllib.parse.urljoin(page, href).split("#", 1)[0] for href in parser.hrefs]
+    return {PurePosixPath(urllib.parse.urlparse(url).path).name: url for url in urls}
+
+
+def _pypi_url(project: str, filename: str) -> str:
+    """The download URL of `filename` in the PyPI simple index pip is configured with."""
+    found = pypi_files(project).get(filename)
+    if found is None:
+        raise FileNotFoundError(f"{filename} is not listed at {redact.url(pypi_index())}/{project}/")
+    return found
 
 
 def _debian(route: Route, dest: Path) -> None:

@@ -32,9 +32,7 @@ import io
 import lzma
 import re
 import sys
-import urllib.parse
 import urllib.request
-from pathlib import PurePosixPath
 
 from . import deps, fetch, lock as lock_mod, redact
 from .lock import Lock, Route, Source
@@ -123,13 +121,8 @@ def _pypi_newest(project: str) -> str:
     from packaging.version import InvalidVersion, Version
 
     index = redact.url(fetch.pypi_index())
-    page = f"{fetch.pypi_index()}/{project}/"
-    with urllib.request.urlopen(fetch.request(page, Accept="text/html"), timeout=fetch.TIMEOUT) as resp:
-        links = fetch.Links()
-        links.feed(resp.read().decode("utf-8", "replace"))
     versions = []
-    for href in links.hrefs:
-        name = PurePosixPath(urllib.parse.urlparse(href).path).name
+    for name in fetch.pypi_files(project):
         m = re.fullmatch(re.escape(project) + r"-(.+)\.tar\.gz", name)
         if m:
             try:
