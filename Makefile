@@ -3,7 +3,10 @@
 #   make wheel                      build, repair and verify the wheel for python3 -> dist/
 #   make wheel PYTHONS="3.9 3.13"   ... for each listed CPython (any on PATH or in pyenv)
 #   make wheel PYTHONS=all          ... for every CPython 3.9-3.13 found on the machine
-#   make test                       the whole test suite (builds first if needed)
+#   make test                       the whole test suite (builds first if needed); on x86_64
+#                                   then also `make test ARCH=aarch64` (CROSS_ARCHS= skips it)
+#   make wheel ARCH=aarch64         cross-build the aarch64 wheel with zig (x86_64 machine, Debian)
+#   make test ARCH=aarch64          its installed-wheel and S3 smoke tests, under qemu-user
 #   make compare                    the S3 suite with our wheel and with stock pysam -> build/compare/table.md
 #   make test-endpoint ENDPOINT=https://... BUCKET=b [PREFIX=p] [REGION=r]
 #                                   the S3 suite against your own endpoint (credentials: AWS_*, ~/.aws)
@@ -20,11 +23,18 @@ PYTHONS ?= $(PYTHON)
 VENV    := .venv
 TOOLS   := $(VENV)/bin/python
 PYTEST_ARGS ?=
+# ARCH: another machine to build for (aarch64), a cross build tested under qemu
+ARCH ?=
+# what `make test` also cross-builds and tests after this machine's wheel
+CROSS_ARCHS ?= $(if $(filter x86_64,$(shell uname -m)),aarch64)
+PYTHON_VERSION = $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+# what runs under qemu for ARCH: the installed-wheel tests and the S3 smoke tests on moto
+CROSS_TESTS ?= tests/wheel tests/s3/test_formats.py --s3-servers=moto
 
 COMPARE := build/compare
 S3_SUITE := tests/s3 tests/network_stack
 
-.PHONY: wheel test compare test-endpoint sdist sbom check-pins lock reproducible bench system-packages test-packages tools clean distclean
+.PHONY: cross-packages wheel test compare test-endpoint sdist sbom check-pins lock reproducible bench system-packages test-packages tools clean distclean
 .DEFAULT_GOAL := wheel
 
 system-packages:
@@ -47,11 +57,24 @@ $(VENV)/.ready: requirements/tools.txt | system-packages
 
 tools: system-packages $(VENV)/.ready
 
-wheel: tools
-	$(TOOLS) -m recipe wheel $(addprefix --python ,$(PYTHONS))
+# ARCH=aarch64 (and `make test`'s CROSS_ARCHS): Debian's arm64 packages through
+# multiarch (strip, CPython's configuration and interpreter, qemu), the
+# interpreter unpacked into build/cross/.
+cross-packages: system-packages
+	@for arch in $(or $(ARCH),$(CROSS_ARCHS)); do \
+	  sh scripts/apt-install.sh requirements/apt-$$arch.txt && sh scripts/cross-python.sh $$arch $(PYTHON_VERSION) || exit 1; \
+	done
 
-test: wheel test-packages
+wheel: tools $(if $(ARCH),cross-packages)
+	$(TOOLS) -m recipe wheel $(addprefix --python ,$(PYTHONS)) $(if $(ARCH),--arch $(ARCH))
+
+test: wheel test-packages cross-packages
+ifeq ($(ARCH),)
 	$(TOOLS) -m recipe test $(addprefix --python ,$(PYTHONS)) -- $(PYTEST_ARGS)
+	@for arch in $(CROSS_ARCHS); do $(MAKE) --no-print-directory test ARCH=$$arch PYTHONS=$(PYTHON) PYTEST_ARGS= || exit 1; done
+else
+	$(TOOLS) -m recipe test --arch $(ARCH) $(addprefix --python ,$(PYTHONS)) -- $(CROSS_TESTS) $(PYTEST_ARGS)
+endif
 
 # Both runs may have failures (stock pysam fails where its system libcurl is
 # missing): the table is the result.

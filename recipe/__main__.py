@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("wheel", help="everything: build, pack, repair into dist/, verify")
     p.add_argument("--python", action="append", default=[],
                    help="interpreter(s) to build for (repeatable; default: this one)")
+    p.add_argument("--arch", help="the machine to build for (default: this one); another: a cross build")
     p = sub.add_parser("licenses", help="check the committed license texts (licenses/) against the pinned trees")
     p.add_argument("--update", action="store_true", help="copy the pinned trees' texts into licenses/ instead")
     p = sub.add_parser("check-pins", help="each pin beside the newest its routes offer and Debian's security "
@@ -44,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("test", help="run pytest in a fresh venv holding the wheel (or stock pysam)")
     p.add_argument("--python", action="append", default=[], help="interpreter(s) (repeatable)")
     p.add_argument("--pysam", choices=["ours", "stock"], default="ours")
+    p.add_argument("--arch", help="another machine's wheel, tested under qemu (make test ARCH=aarch64)")
     p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="after --: passed to pytest")
 
     args = parser.parse_args(argv)
@@ -68,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "wheel":
             from . import interpreters, wheel
             for python in interpreters.resolve(args.python) if args.python else [sys.executable]:
-                wheel.build(python)
+                wheel.build(python, args.arch)
         elif args.command == "licenses":
             from . import buildinfo, fetch, licenses, lock, options, steps
             lk, opts = lock.load(), options.load()
@@ -106,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             extra = args.pytest_args[1:] if args.pytest_args[:1] == ["--"] else args.pytest_args
             worst = 0
             for python in interpreters.resolve(args.python) if args.python else [sys.executable]:
-                worst = max(worst, testenv.run_pytest(python, args.pysam, lock.load(), extra))
+                worst = max(worst, testenv.run_pytest(python, args.pysam, lock.load(), extra, args.arch))
             return worst
     except RecipeError as e:
         print(f"\nerror: {e}", file=sys.stderr)

@@ -12,10 +12,11 @@ Everything else goes to scikit-build-core untouched.
 from __future__ import annotations
 
 import json
+import os
 
 from scikit_build_core import build as _skbuild
 
-from . import options
+from . import cross, options, toolchain
 
 OPTIONS_DEFINE = "cmake.define.PYSAM_S3_OPTIONS"  # read by CMakeLists.txt
 
@@ -24,6 +25,10 @@ def _split(config_settings: dict | None) -> dict:
     settings = dict(config_settings or {})
     ours = options.parse_config_settings(settings)
     options.set_overrides(ours)
+    # a cross build (arch = "aarch64" here): scikit-build-core tags the wheel with this platform
+    arch = toolchain.target_arch(options.load())
+    if cross.is_cross(arch):
+        os.environ["_PYTHON_HOST_PLATFORM"] = cross.host_platform(arch)
     settings = {k: v for k, v in settings.items() if not k.startswith(options.CONFIG_SETTING_PREFIX)}
     # always set, "{}" included: CMake keeps a cache variable from the previous build otherwise
     settings[OPTIONS_DEFINE] = json.dumps(options.overrides(), sort_keys=True)

@@ -11,9 +11,12 @@ import json
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
+from . import cross
 from .errors import RecipeError
+from .toolchain import Toolchain
 
 _QUERY = r"""
 import ctypes, json, sys
@@ -24,12 +27,42 @@ print(json.dumps({"version": lib.hts_version().decode(), "features": lib.hts_fea
 """
 
 
-def query(libhts: Path) -> dict[str, str]:
+# For a libhts this interpreter cannot load (built for another machine): a program
+# built with the same toolchain, run under an emulator.
+_QUERY_C = r"""
+#include <stdio.h>
+const char *hts_version(void);
+const char *hts_feature_string(void);
+int main(void) { printf("%s\n%s\n", hts_version(), hts_feature_string()); return 0; }
+"""
+
+
+def query(libhts: Path, toolchain: Toolchain | None = None) -> dict[str, str]:
     """{'version': '1.24', 'features': 'build=configure libcurl=yes ...'} of a built libhts."""
-    proc = subprocess.run([sys.executable, "-c", _QUERY, str(libhts)], capture_output=True, text=True)
+    if toolchain is not None and toolchain.cross:
+        return _query_emulated(libhts, toolchain)
+    proc = subprocess.run([sys.executable, "-c", _QUERY, str(libhts)], capture_output=True, text=True, timeout=120)
     if proc.returncode != 0:
         raise RecipeError(f"cannot load {libhts} to read its features:\n{proc.stderr.strip()}")
     return json.loads(proc.stdout)
+
+
+def _query_emulated(libhts: Path, toolchain: Toolchain) -> dict[str, str]:
+    with tempfile.TemporaryDirectory() as tmp:
+        source, program = Path(tmp) / "query.c", Path(tmp) / "query"
+        source.write_text(_QUERY_C)
+        built = subprocess.run([toolchain.cc, "-o", program, source, str(libhts), f"-Wl,-rpath,{libhts.parent}"],
+                               capture_output=True, text=True, timeout=300)
+        if built.returncode != 0:
+            raise RecipeError(f"cannot build a {toolchain.arch} program against {libhts} to read its features:\n"
+                              + built.stderr.strip())
+        proc = subprocess.run([*cross.emulator(toolchain.arch), str(program)], capture_output=True, text=True,
+                              timeout=120)
+    if proc.returncode != 0 or len(proc.stdout.splitlines()) != 2:
+        raise RecipeError(f"cannot run {libhts} ({toolchain.arch}) under {cross.emulator(toolchain.arch)[0]} to "
+                          f"read its features (exit {proc.returncode}):\n{proc.stderr.strip()}")
+    version, feature_string = proc.stdout.splitlines()
+    return {"version": version, "features": feature_string}
 
 
 def parse(feature_string: str) -> dict[str, str]:
@@ -41,8 +74,9 @@ def missing(feature_string: str, required: tuple[str, ...]) -> list[str]:
     return [name for name in required if have.get(name) != "yes"]
 
 
-def gate(libhts: Path, required: tuple[str, ...], hint: str = "") -> dict[str, str]:
-    info = query(libhts)
+def gate(libhts: Path, required: tuple[str, ...], toolchain: Toolchain | None = None,
+         hint: str = "") -> dict[str, str]:
+    info = query(libhts, toolchain)
     lacking = missing(info["features"], required)
     if lacking:
         have = parse(info["features"])

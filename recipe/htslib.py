@@ -77,7 +77,7 @@ def build(lock: Lock, options: Options, toolchain: Toolchain, deps: Path, jobs: 
     tree = fetch.prepare(lock, name)
     out = out or native_dir(toolchain)
     work, prefix, record, stamp = out / "htslib", out / "prefix", out / "htslib.json", out / "htslib.stamp"
-    configure_args = (f"--prefix={prefix}", *options.htslib_configure_options)
+    configure_args = (*toolchain.host_args, f"--prefix={prefix}", *options.htslib_configure_options)
     fp = steps.fingerprint("htslib", Path(__file__), src, steps.fingerprint(tree), configure_args,
                            toolchain.describe(), options.required_features,
                            [p.read_text() for p in sorted(deps.glob(".*.stamp"))])
@@ -114,7 +114,7 @@ def build(lock: Lock, options: Options, toolchain: Toolchain, deps: Path, jobs: 
         for h in sorted((work / "htslib").glob("*.h")):
             shutil.copy2(h, headers / h.name)
         info = features.gate(
-            prefix / "lib" / "libhts.so.3", options.required_features,
+            prefix / "lib" / "libhts.so.3", options.required_features, toolchain,
             hint=f"Check htslib's configure output in {log} for why it was left out.")
         features.check_self_contained(prefix / "lib" / "libhts.so.3")
     result = Htslib(source=name, version=info["version"], features=info["features"], prefix=prefix,

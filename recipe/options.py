@@ -24,6 +24,8 @@ from . import _toml, paths
 from .errors import RecipeError
 
 CONFIG_SETTING_PREFIX = "pysam-s3."
+# The machines a wheel can be built for (cross builds use zig).
+ARCHS = ("x86_64", "aarch64")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,6 +37,8 @@ class Options:
     # "auto": zig targeting `glibc` when the machine's glibc is newer, else the system cc
     compiler: str = "auto"
     glibc: str = "2.28"
+    # the machine the wheel is for: "auto" (this one) or x86_64/aarch64 (a cross build with zig)
+    arch: str = "auto"
 
 
 def _key(field: dataclasses.Field) -> str:
@@ -125,4 +129,6 @@ def load(pyproject: Path = paths.PYPROJECT) -> Options:
         raise RecipeError(f"{where}: build-revision must be >= 1")
     if options.compiler not in ("auto", "zig", "cc"):
         raise RecipeError(f"{where}: compiler must be auto, zig or cc, got {options.compiler!r}")
+    if options.arch not in ("auto", *ARCHS):
+        raise RecipeError(f"{where}: arch must be auto, {' or '.join(ARCHS)}, got {options.arch!r}")
     return options

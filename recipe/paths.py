@@ -24,6 +24,8 @@ NATIVE = BUILD / "native"
 PYSAM_BUILDS = BUILD / "pysam"
 VENVS = BUILD / "venvs"
 WHEELHOUSE = BUILD / "wheelhouse"
+# another machine's CPython (Debian's, for a cross build's checks under qemu): scripts/cross-python.sh
+CROSS = BUILD / "cross"
 DIST = ROOT / "dist"
 
 

@@ -15,7 +15,7 @@ import os
 import zipfile
 from pathlib import Path
 
-from . import fetch, paths, steps
+from . import cross, fetch, paths, steps
 from .errors import RecipeError
 from .htslib import Htslib
 from .lock import Lock
@@ -43,16 +43,19 @@ def build(lock: Lock, htslib: Htslib, toolchain: Toolchain, python: str) -> Path
     with steps.step(f"build pysam {lock['pysam'].version} extensions for {tag} (log: {log})"):
         steps.fresh_dirs(out, wheels)
         steps.copy_tree(tree, work)
+        # a cross build: the target CPython's configuration (suffix, headers), recipe/cross.py
+        target = cross.python_env(python, toolchain.arch, base / "sysconfig") if toolchain.cross else {}
         env = steps.clean_env({
             **toolchain.env(extension=True),
             "LDSHARED": f"{toolchain.cc} -shared",
             # pysam links -lz itself: our static, hidden-visibility zlib. $ORIGIN: the
             # extensions find libhts.so.3 next to themselves in the wheel.
-            "CPPFLAGS": f"-I{htslib.deps}/include",
+            "CPPFLAGS": " ".join([f"-I{htslib.deps}/include", *filter(None, [target.pop("CPPFLAGS", "")])]),
             "LDFLAGS": f"-L{htslib.deps}/lib -Wl,-rpath,$ORIGIN",
             "HTSLIB_MODE": "external",
             "HTSLIB_LIBRARY_DIR": str(htslib.libdir),
             "HTSLIB_INCLUDE_DIR": str(htslib.includedir),
+            **target,
         })
         steps.run([python, "-c", _BUILD_WHEEL, wheels], cwd=work, env=env, log=log,
                   what=f"pysam build for {tag}")

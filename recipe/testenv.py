@@ -6,11 +6,12 @@ never from the source tree."""
 from __future__ import annotations
 
 import os
+import platform
 import shutil
 import subprocess
 from pathlib import Path
 
-from . import paths, steps, venvs
+from . import cross, paths, steps, venvs
 from .errors import RecipeError
 from .lock import Lock
 
@@ -19,11 +20,26 @@ FLAVOURS = ("ours", "stock")
 REQUIREMENTS = tuple(paths.REQUIREMENTS / name for name in ("test.txt", "release.txt", "bench.txt"))
 
 
-def our_wheel(tag: str) -> Path:
-    wheels = sorted(paths.DIST.glob(f"pysam-*-{tag}-{tag}-*.whl"))
+def our_wheel(tag: str, arch: str = platform.machine()) -> Path:
+    wheels = sorted(paths.DIST.glob(f"pysam-*-{tag}-{tag}-*_{arch}.whl"))
     if len(wheels) != 1:
-        raise RecipeError(f"expected one {tag} wheel in {paths.DIST}, found {len(wheels)}: run `make wheel` first")
+        raise RecipeError(f"expected one {tag} {arch} wheel in {paths.DIST}, found {len(wheels)}: "
+                          f"run `make wheel{'' if arch == platform.machine() else ' ARCH=' + arch}` first")
     return wheels[0]
+
+
+def create_cross(python: str, arch: str) -> Path:
+    """A venv of Debian's CPython for `arch` (run through qemu) with our wheel for that
+    machine and requirements/test.txt; returns its python."""
+    target = cross.target_python(arch, python)
+    tag = steps.python_tag(target)
+    venv = paths.VENVS / f"test-{tag}-{arch}-ours"
+    log = steps.new_log(f"testenv-{tag}-{arch}-ours")
+    wheel = our_wheel(tag, arch)
+    with steps.step(f"create the test venv {venv.relative_to(paths.ROOT)} with {wheel.name} (log: {log})"):
+        exe = venvs.fresh(target, venv, log, pip=False)
+        venvs.install(exe, [wheel, "-r", paths.REQUIREMENTS / "test.txt"], log, "installing the test venv")
+    return exe
 
 
 def create(python: str, flavour: str, lock: Lock) -> Path:
@@ -60,10 +76,16 @@ def install_s3rver() -> None:
         steps.run([npm, "ci", "--no-audit", "--no-fund"], cwd=S3RVER, log=log, what="npm ci (s3rver)")
 
 
-def run_pytest(python: str, flavour: str, lock: Lock, args: list[str]) -> int:
-    install_s3rver()
-    exe = create(python, flavour, lock)
-    steps.say(f"==> pytest with {flavour} pysam on {steps.python_tag(exe)}")
+def run_pytest(python: str, flavour: str, lock: Lock, args: list[str], arch: str | None = None) -> int:
+    """pytest in a test venv; arch: another machine's, our wheel for it under qemu."""
+    if cross.is_cross(arch):
+        if flavour != "ours":
+            raise RecipeError(f"--arch {arch} tests our wheel only, not {flavour} pysam")
+        exe = create_cross(python, arch)
+    else:
+        install_s3rver()
+        exe = create(python, flavour, lock)
+    steps.say(f"==> pytest with {flavour} pysam on {steps.python_tag(exe)} {arch or platform.machine()}")
     # The suite's own conftest isolates every test from these; they reach only
     # `--s3-endpoint` runs, which take credentials and CA from the usual places.
     passed_on = {k: v for k, v in os.environ.items() if k.startswith(("AWS_", "SSL_CERT_")) or k == "CURL_CA_BUNDLE"}

@@ -68,6 +68,17 @@ class Toolchain:
     cflags: tuple[str, ...]
     version: str                  # what the compiler says it is
     glibc: str | None = None      # the glibc it targets; None: the machine's
+    arch: str = platform.machine()  # the machine it builds for
+
+    @property
+    def cross(self) -> bool:
+        """Builds for another machine than this one (its programs run only under an emulator)."""
+        return self.arch != platform.machine()
+
+    @property
+    def host_args(self) -> tuple[str, ...]:
+        """configure's --host for a cross build (autoconf's "host" is the machine built for)."""
+        return (f"--host={self.arch}-linux-gnu",) if self.cross else ()
 
     def env(self, dependency: bool = False, extension: bool = False) -> dict[str, str]:
         """Variables for configure scripts, CMake and setup.py."""
@@ -108,15 +119,17 @@ def system_cc() -> Toolchain:
                      version=_first_line([cc, "--version"]))
 
 
-def zig(glibc: str, home: Path | None = None) -> Toolchain:
-    """zig cc targeting `glibc`, through cc/ar/ranlib scripts in <home>/<name>/bin and a
-    compiler cache in <home>/zig-cache (home: build/native and build/, or a test's folder)."""
+def zig(glibc: str, home: Path | None = None, arch: str | None = None) -> Toolchain:
+    """zig cc targeting `glibc` on `arch` (default: this machine's), through cc/ar/ranlib
+    scripts in <home>/<name>/bin and a compiler cache in <home>/zig-cache (home:
+    build/native and build/, or a test's folder)."""
     spec = importlib.util.find_spec("ziglang")
     if spec is None or not spec.origin:
         raise RecipeError("the zig compiler is needed (to target glibc " + glibc + ") but the `ziglang` "
                           "package is not installed in this interpreter: pip install -r requirements/build.txt")
     zig_exe = Path(spec.origin).parent / "zig"
-    triple = f"{platform.machine()}-linux-gnu.{glibc}"
+    arch = arch or platform.machine()
+    triple = f"{arch}-linux-gnu.{glibc}"
     name = f"zig-{triple}"
     bindir = (home or paths.NATIVE) / name / "bin"
     bindir.mkdir(parents=True, exist_ok=True)
@@ -130,10 +143,20 @@ def zig(glibc: str, home: Path | None = None) -> Toolchain:
             path.chmod(0o755)
     return Toolchain(name=name, cc=str(bindir / "cc"), ar=str(bindir / "ar"), ranlib=str(bindir / "ranlib"),
                      cflags=COMMON_CFLAGS, version="zig " + _first_line([str(zig_exe), "version"]) + " ("
-                     + _first_line([str(bindir / "cc"), "--version"]) + ")", glibc=glibc)
+                     + _first_line([str(bindir / "cc"), "--version"]) + ")", glibc=glibc, arch=arch)
+
+
+def target_arch(options: Options) -> str:
+    return platform.machine() if options.arch == "auto" else options.arch
 
 
 def select(options: Options) -> Toolchain:
+    arch = target_arch(options)
+    if arch != platform.machine():
+        if options.compiler == "cc":
+            raise RecipeError(f"arch = {arch!r} on this {platform.machine()} machine is a cross build, which "
+                              "needs zig: set compiler = \"zig\" or \"auto\" in [tool.pysam-s3]")
+        return zig(options.glibc, arch=arch)
     if options.compiler == "zig":
         return zig(options.glibc)
     if options.compiler == "cc":

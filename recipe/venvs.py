@@ -5,9 +5,11 @@ venvs in which a finished wheel is installed and checked."""
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 from . import paths, steps
+from .errors import RecipeError
 
 
 def build_env(python: str) -> Path:
@@ -31,8 +33,22 @@ def build_env(python: str) -> Path:
     return exe
 
 
-def fresh(python: str, venv: Path, log: Path) -> Path:
+def fresh(python: str, venv: Path, log: Path, pip: bool = True) -> Path:
+    """A new venv of `python`; pip=False: without pip (Debian's interpreters have no
+    ensurepip), to be filled by install() instead."""
     if venv.exists():
         shutil.rmtree(venv)
-    steps.run([python, "-m", "venv", venv], log=log, what=f"creating venv {venv}")
+    steps.run([python, "-m", "venv", *(() if pip else ("--without-pip",)), venv], log=log,
+              what=f"creating venv {venv}")
     return venv / "bin" / "python"
+
+
+def install(exe: Path, args: list[str | Path], log: Path, what: str) -> None:
+    """uv (requirements/tools.txt) installs into the venv of `exe` from this machine: for
+    another machine's interpreter under qemu, pip itself would run emulated."""
+    uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
+    if not uv:
+        raise RecipeError("uv is not installed next to this interpreter nor on PATH: it is in "
+                          "requirements/tools.txt (make tools)")
+    # --system-certs: the machine's trust store, as pip uses it (a registry mirror's CA is there)
+    steps.run([uv, "pip", "install", "--system-certs", "--python", exe, *args], log=log, what=what)

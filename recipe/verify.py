@@ -9,7 +9,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from . import features, paths, steps
+from . import features, paths, repair, steps, venvs
 from .errors import RecipeError
 from .lock import Lock
 from .options import Options
@@ -18,13 +18,13 @@ from . import buildinfo
 
 def verify(wheel: Path, python: str, lock: Lock, options: Options) -> dict:
     tag = re.search(r"-(cp\d+)-", wheel.name).group(1)
-    venv = paths.VENVS / f"verify-{tag}"
-    log = steps.new_log(f"verify-{tag}")
+    arch = repair.machine(wheel)
+    venv = paths.VENVS / f"verify-{tag}-{arch}"
+    log = steps.new_log(f"verify-{tag}-{arch}")
     with steps.step(f"install {wheel.name} into a fresh venv and check it (log: {log})"):
-        from .venvs import fresh
-        exe = fresh(python, venv, log)
-        steps.run([exe, "-m", "pip", "install", "--no-deps", "--no-index", "--disable-pip-version-check",
-                   wheel], log=log, what="pip install of the wheel")
+        # uv, not the venv's pip: `python` may be another machine's, run under qemu
+        exe = venvs.fresh(python, venv, log, pip=False)
+        venvs.install(exe, ["--no-deps", "--offline", wheel], log, "installing the wheel")
         with tempfile.TemporaryDirectory() as cwd:  # away from the source tree
             report = json.loads(steps.output([exe, "-m", "pysam_s3", "--json"], cwd=cwd,
                                              env=steps.clean_env()))

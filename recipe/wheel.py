@@ -1,55 +1,68 @@
-"""`make wheel` for one interpreter, start to finish:
+"""`make wheel` for one interpreter: the PEP 517 build, auditwheel repair, a check.
 
-    native    sources fetched, verified, patched; htslib built; feature gate
-    pysam     pysam's extensions built for this interpreter
-    package   the PEP 517 build (scikit-build-core) packs the staged tree
+    package   `python -m build --wheel --no-isolation` in the build environment
+              (requirements/build.lock, hashed): scikit-build-core runs
+              CMakeLists.txt, which runs `recipe stage` (sources, htslib, the
+              feature gate, pysam's extensions) and packs what it staged.
+              The same build `pip wheel .` and cibuildwheel run.
     repair    auditwheel repair into dist/
     verify    the wheel installed in a fresh venv reports what was pinned
+
+Nothing is built in this process: every native step happens inside the PEP
+517 build, whose stamps make an unchanged rebuild quick. The wheels are
+reproducible, so a rebuild that gives the bytes already in dist/ (and
+verified) leaves them there without another verification.
 """
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
 
-from . import epoch, paths, pysam_build, repair as repair_mod, stage, steps, venvs, verify as verify_mod
+from . import cross, lock as lock_mod, options as options_mod, paths, repair as repair_mod, steps, venvs
+from . import verify as verify_mod
 from .errors import RecipeError
 
 
-def package(build_python: Path, tag: str) -> Path:
+def package(build_python: Path, tag: str, config_settings: dict[str, str] | None = None) -> Path:
     """The PEP 517 build with --no-isolation in the pinned build environment."""
     out = paths.WHEELHOUSE / tag
     shutil.rmtree(out, ignore_errors=True)
     log = steps.new_log(f"package-{tag}")
-    with steps.step(f"pack the {tag} wheel with scikit-build-core (log: {log})"):
-        steps.run([build_python, "-m", "build", "--wheel", "--no-isolation", "--outdir", out, paths.ROOT],
-                  cwd=paths.ROOT, log=log, what="the PEP 517 build")
+    settings = [f"-C{key}={value}" for key, value in (config_settings or {}).items()]
+    with steps.step(f"the PEP 517 build of the {tag} wheel (log: {log})"):
+        steps.run([build_python, "-m", "build", "--wheel", "--no-isolation", *settings, "--outdir", out,
+                   paths.ROOT], cwd=paths.ROOT, log=log, what="the PEP 517 build")
         wheels = sorted(out.glob("*.whl"))
         if len(wheels) != 1:
             raise RecipeError(f"the PEP 517 build left {len(wheels)} wheels in {out} (log: {log})")
     return wheels[0]
 
 
-# What the packing, repair and verification depend on besides the built parts.
-PACKAGING_INPUTS = (paths.ROOT / "pyproject.toml", paths.ROOT / "CMakeLists.txt", paths.RUNTIME_PACKAGE,
-                    paths.ROOT / "recipe", paths.LOCK, paths.PATCHES)
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def build(python: str) -> Path:
-    with steps.exclusive():  # released before the PEP 517 build, whose `recipe stage` takes it
-        lock, options, toolchain, htslib = stage.native()
-        build_python = venvs.build_env(python)
-        tag = steps.python_tag(build_python)
-        built = pysam_build.build(lock, htslib, toolchain, str(build_python))
-    stamp = paths.DIST / f".{tag}.stamp"
-    # the archive dates are SOURCE_DATE_EPOCH's: a new one means a new wheel
-    fp = steps.fingerprint(built, htslib.prefix, epoch.source_date_epoch(), *PACKAGING_INPUTS)
-    existing = sorted(paths.DIST.glob(f"pysam-*-{tag}-{tag}-*.whl"))
-    if len(existing) == 1 and steps.is_current(stamp, fp, existing):
-        steps.say(f"==> {existing[0].relative_to(paths.ROOT)} is up to date")
-        return existing[0]
-    raw = package(build_python, tag)
+def build(python: str, arch: str | None = None) -> Path:
+    """The wheel for `python`, for this machine or (arch) another one: a cross build,
+    checked with that machine's CPython under qemu (recipe/cross.py)."""
+    overrides = {"arch": arch} if arch else {}
+    with options_mod.overridden(overrides):
+        options = options_mod.load()  # checked before the build starts
+    build_python = venvs.build_env(python)
+    tag = steps.python_tag(build_python)
+    raw = package(build_python, tag, {options_mod.CONFIG_SETTING_PREFIX + k: v for k, v in overrides.items()})
     final = repair_mod.repair(raw)
-    verify_mod.verify(final, python, lock, options)
-    steps.record(stamp, fp)
+    repair_mod.check_glibc(final, options.glibc)
+    # dist/.cpXY-<arch>.verified: the sha256 of the last wheel that passed verify()
+    verified = paths.DIST / f".{tag}-{repair_mod.machine(final)}.verified"
+    digest = _sha256(final)
+    if steps.is_current(verified, digest, [final]):
+        steps.say(f"==> {final.relative_to(paths.ROOT)}: the same bytes as the wheel verified before")
+        return final
+    verified.unlink(missing_ok=True)
+    target = cross.target_python(arch, python) if cross.is_cross(arch) else python
+    verify_mod.verify(final, target, lock_mod.load(), options)
+    steps.record(verified, digest)
     return final

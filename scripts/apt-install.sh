@@ -14,6 +14,13 @@ done
 echo "==> installing Debian packages:$missing"
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
 command -v apt-get >/dev/null || { echo "error: apt-get not found; install by hand:$missing" >&2; exit 1; }
+# pkg:arch names another machine's package (multiarch): dpkg must know that architecture
+for arch in $(printf '%s\n' $missing | sed -n 's/.*:\(.*\)/\1/p' | sort -u); do
+    if ! { dpkg --print-architecture; dpkg --print-foreign-architectures; } | grep -qx "$arch"; then
+        echo "==> adding the $arch architecture to dpkg (multiarch)"
+        $SUDO dpkg --add-architecture "$arch"
+    fi
+done
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing

@@ -7,8 +7,6 @@ read: a host's or a conda/FIPS openssl.cnf cannot break the bundled copy.
 Certificates are found by htslib (patches/htslib/0002), not by OPENSSLDIR.
 """
 
-import platform
-
 TARGETS = {"x86_64": "linux-x86_64", "aarch64": "linux-aarch64"}
 DISABLED = (
     "shared", "module", "engine", "dso", "apps", "tests", "docs", "legacy", "ui-console", "quic",
@@ -21,7 +19,7 @@ DISABLED = (
 
 def build(b):
     env = b.env()
-    b.run("perl", "./Configure", TARGETS[platform.machine()], f"--prefix={b.prefix}", "--libdir=lib",
+    b.run("perl", "./Configure", TARGETS[b.toolchain.arch], f"--prefix={b.prefix}", "--libdir=lib",
           "--openssldir=/nonexistent/pysam-s3-openssl", *(f"no-{d}" for d in DISABLED),
           f"CC={env['CC']}", f"AR={env['AR']}", f"RANLIB={env['RANLIB']}", f"CFLAGS={env['CFLAGS']}")
     b.run("make", f"-j{b.jobs}", "build_libs")

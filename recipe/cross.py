@@ -1,0 +1,97 @@
+"""What a cross build (arch = "aarch64" on an x86_64 machine) needs from the
+machine it builds for, all from Debian's packages through multiarch
+(requirements/apt-aarch64.txt; `make wheel ARCH=aarch64` installs them):
+
+    python      the target CPython's configuration (_sysconfigdata, pyconfig.h:
+                libpython3.X-dev:<arch>), so that setuptools builds pysam's
+                extensions with the target's suffix and headers: the usual
+                _PYTHON_SYSCONFIGDATA_NAME cross build, as crossenv does
+    emulator    qemu-user-static, to run a program built for the target (the
+                feature gate asks the built libhts itself); libc6:<arch> gives
+                it the target's dynamic loader
+    strip       binutils-<arch>-linux-gnu: the machine's strip reads only its own ELF
+    interpreter Debian's python3.X for the target, unpacked into build/cross/<arch>/
+                by scripts/cross-python.sh, which also registers qemu with the
+                kernel (binfmt_misc), so that it and the venvs made from it run
+                like native programs: the wheel's check and `make test ARCH=`
+
+Each is checked where it is needed; a missing part stops the build naming the
+package to install.
+"""
+
+from __future__ import annotations
+
+import platform
+import shutil
+from pathlib import Path
+
+from . import paths, steps
+from .errors import RecipeError
+
+DEBIAN_ARCH = {"x86_64": "amd64", "aarch64": "arm64"}
+INSTALL = "(`make wheel ARCH={arch}` installs it on Debian/Ubuntu: requirements/apt-{arch}.txt)"
+
+
+def _missing(what: str, package: str, arch: str) -> RecipeError:
+    return RecipeError(f"a cross build for {arch} needs {what}: install {package} " + INSTALL.format(arch=arch))
+
+
+def python_env(python: str, arch: str, folder: Path) -> dict[str, str]:
+    """Variables that make `python` (this machine's) configure extensions for the same
+    CPython version on `arch`: Debian's _sysconfigdata for that arch, copied alone
+    into `folder` (the target's whole stdlib on sys.path would replace this one's),
+    and its pyconfig.h where Debian's /usr/include/pythonX.Y/pyconfig.h looks for it
+    (<arch>-linux-gnu/pythonX.Y/): CPPFLAGS, for the caller to add to its own."""
+    version = steps.output([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]).strip()
+    name = f"_sysconfigdata__{arch}-linux-gnu"
+    source = Path(f"/usr/lib/python{version}/{name}.py")
+    header = Path(f"/usr/include/{arch}-linux-gnu/python{version}/pyconfig.h")
+    if not source.exists() or not header.exists():
+        package = f"libpython{version}-dev:{DEBIAN_ARCH.get(arch, arch)}"
+        raise _missing(f"CPython {version}'s configuration for {arch} ({source}, {header})", package, arch)
+    include = folder / "include"
+    (include / header.parent.relative_to("/usr/include")).mkdir(parents=True, exist_ok=True)
+    shutil.copy2(header, include / header.relative_to("/usr/include"))
+    shutil.copy2(source, folder / source.name)
+    return {"_PYTHON_SYSCONFIGDATA_NAME": name, "PYTHONPATH": str(folder),
+            "_PYTHON_HOST_PLATFORM": host_platform(arch), "CPPFLAGS": f"-I{include}"}
+
+
+def host_platform(arch: str) -> str:
+    """sysconfig's platform for `arch`: the wheel's platform tag before auditwheel."""
+    return f"linux-{arch}"
+
+
+def emulator(arch: str) -> list[str]:
+    """The command prefix that runs a Linux program built for `arch` on this machine."""
+    qemu = shutil.which(f"qemu-{arch}-static") or shutil.which(f"qemu-{arch}")
+    if not qemu:
+        raise _missing(f"qemu to run the programs it builds (the feature gate)", "qemu-user-static", arch)
+    loader = {"aarch64": "/lib/ld-linux-aarch64.so.1", "x86_64": "/lib64/ld-linux-x86-64.so.2"}[arch]
+    if not Path(loader).exists():
+        raise _missing(f"the {arch} C library ({loader}) for qemu", f"libc6:{DEBIAN_ARCH.get(arch, arch)}", arch)
+    return [qemu]
+
+
+def strip(arch: str) -> str:
+    tool = shutil.which(f"{arch}-linux-gnu-strip")
+    if not tool:
+        raise _missing(f"{arch}-linux-gnu-strip", f"binutils-{arch}-linux-gnu", arch)
+    return tool
+
+
+def is_cross(arch: str | None) -> bool:
+    return bool(arch) and arch != platform.machine()
+
+
+def target_python(arch: str, python: str) -> str:
+    """Debian's CPython for `arch`, of `python`'s version, ready to run through binfmt_misc."""
+    version = steps.output([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]).strip()
+    exe = paths.CROSS / arch / "usr" / "bin" / f"python{version}"
+    setup = f"sh scripts/cross-python.sh {arch} {version} (`make wheel ARCH={arch}` runs it)"
+    if not exe.exists():
+        raise RecipeError(f"no CPython {version} for {arch} in {exe.parent}: {setup}")
+    registered = Path(f"/proc/sys/fs/binfmt_misc/qemu-{arch}")
+    if not registered.exists() or "enabled" not in registered.read_text():
+        raise RecipeError(f"the kernel does not run {arch} programs through qemu (no {registered}): {setup}")
+    return str(exe)

@@ -1,0 +1,85 @@
+"""Cross builds (arch = "aarch64" on x86_64): the option, the toolchain they
+select, what they ask of the machine, and the checks on the wheel they give.
+The aarch64 wheel itself is built and tested by `make wheel/test ARCH=aarch64`
+(docs/building.md)."""
+
+from __future__ import annotations
+
+import platform
+import sys
+from pathlib import Path
+
+import pytest
+
+from recipe import cross, options, repair, toolchain
+from recipe.errors import RecipeError
+
+OTHER = "aarch64" if platform.machine() == "x86_64" else "x86_64"
+
+
+def test_arch_is_an_option_with_known_values():
+    assert options.parse_config_settings({"pysam-s3.arch": "aarch64"}) == {"arch": "aarch64"}
+    with options.overridden({"arch": "aarch64"}):
+        assert options.load().arch == "aarch64"
+    with pytest.raises(RecipeError, match="arch must be auto, x86_64 or aarch64, got 'sparc'"):
+        with options.overridden({"arch": "sparc"}):
+            options.load()
+
+
+def test_a_cross_build_needs_zig():
+    with options.overridden({"arch": OTHER, "compiler": "cc"}):
+        with pytest.raises(RecipeError, match=f"arch = '{OTHER}' .* is a cross build, which needs zig"):
+            toolchain.select(options.load())
+
+
+@pytest.mark.timeout(120)
+def test_the_zig_toolchain_targets_the_other_machine(tmp_path):
+    zig = toolchain.zig("2.28", home=tmp_path, arch=OTHER)
+    assert zig.name == f"zig-{OTHER}-linux-gnu.2.28"
+    assert zig.cross and zig.host_args == (f"--host={OTHER}-linux-gnu",)
+    assert f"-target {OTHER}-linux-gnu.2.28 " in Path(zig.cc).read_text()
+    native = toolchain.zig("2.28", home=tmp_path)
+    assert not native.cross and native.host_args == ()
+
+
+def test_the_machine_comes_from_the_platform_tag():
+    assert repair.machine(Path("pysam-0.24.1+htslib1.24.s3r3-cp311-cp311-linux_x86_64.whl")) == "x86_64"
+    assert repair.machine(Path("pysam-0.24.1-cp311-cp311-manylinux_2_26_x86_64.whl")) == "x86_64"
+    assert repair.machine(Path("pysam-0.24.1-cp311-cp311-manylinux_2_28_aarch64.whl")) == "aarch64"
+    assert repair.machine(Path("pysam-0.24.1-cp311-cp311-musllinux_1_2_aarch64.whl")) == "aarch64"
+    with pytest.raises(RecipeError, match="no Linux platform tag"):
+        repair.machine(Path("pysam-0.24.1-cp311-cp311-macosx_11_0_arm64.whl"))
+
+
+def test_a_wheel_tagged_for_a_newer_glibc_than_promised_is_refused():
+    repair.check_glibc(Path("p-1-cp311-cp311-manylinux_2_26_x86_64.whl"), "2.28")
+    repair.check_glibc(Path("p-1-cp311-cp311-manylinux_2_28_aarch64.whl"), "2.28")
+    with pytest.raises(RecipeError, match=r"needs glibc 2\.34, newer than the 2\.28 that \[tool.pysam-s3\] glibc"):
+        repair.check_glibc(Path("p-1-cp311-cp311-manylinux_2_34_aarch64.whl"), "2.28")
+    with pytest.raises(RecipeError, match="no manylinux_X_Y tag"):
+        repair.check_glibc(Path("p-1-cp311-cp311-linux_aarch64.whl"), "2.28")
+
+
+def test_a_missing_target_python_configuration_names_the_package(tmp_path):
+    """No Debian architecture ships riscv64 CPython 3.11 headers on this machine."""
+    folder = tmp_path / "sysconfig"
+    with pytest.raises(RecipeError) as raised:
+        cross.python_env(sys.executable, "riscv64", folder)
+    version = "%d.%d" % sys.version_info[:2]
+    assert f"install libpython{version}-dev:riscv64" in str(raised.value)
+    assert "make wheel ARCH=riscv64" in str(raised.value)
+    assert not folder.exists()
+
+
+def test_the_target_python_configuration_is_copied_alone(tmp_path):
+    version = "%d.%d" % sys.version_info[:2]
+    source = Path(f"/usr/lib/python{version}/_sysconfigdata__{OTHER}-linux-gnu.py")
+    if not source.exists():
+        pytest.skip(f"no Debian CPython {version} configuration for {OTHER} here (requirements/apt-{OTHER}.txt)")
+    folder = tmp_path / "sysconfig"
+    env = cross.python_env(sys.executable, OTHER, folder)
+    assert env == {"_PYTHON_SYSCONFIGDATA_NAME": f"_sysconfigdata__{OTHER}-linux-gnu",
+                   "PYTHONPATH": str(folder), "_PYTHON_HOST_PLATFORM": f"linux-{OTHER}",
+                   "CPPFLAGS": f"-I{folder}/include"}
+    assert sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()) == [
+        source.name, f"include/{OTHER}-linux-gnu/python{version}/pyconfig.h"]
