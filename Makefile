@@ -7,6 +7,7 @@
 #                                   then also `make test ARCH=aarch64` (CROSS_ARCHS= skips it)
 #   make wheel ARCH=aarch64         cross-build the aarch64 wheel with zig (x86_64 machine, Debian)
 #   make test ARCH=aarch64          its installed-wheel and S3 smoke tests, under qemu-user
+#   make musl-gate                  the network stack and libhts for musl (zig), through the feature gate
 #   make compare                    the S3 suite with our wheel and with stock pysam -> build/compare/table.md
 #   make test-endpoint ENDPOINT=https://... BUCKET=b [PREFIX=p] [REGION=r]
 #                                   the S3 suite against your own endpoint (credentials: AWS_*, ~/.aws)
@@ -34,7 +35,7 @@ CROSS_TESTS ?= tests/wheel tests/s3/test_formats.py --s3-servers=moto
 COMPARE := build/compare
 S3_SUITE := tests/s3 tests/network_stack
 
-.PHONY: cross-packages wheel test compare test-endpoint sdist sbom check-pins lock reproducible bench system-packages test-packages tools clean distclean
+.PHONY: cross-packages musl-gate wheel test compare test-endpoint sdist sbom check-pins lock reproducible bench system-packages test-packages tools clean distclean
 .DEFAULT_GOAL := wheel
 
 system-packages:
@@ -68,7 +69,14 @@ cross-packages: system-packages
 wheel: tools $(if $(ARCH),cross-packages)
 	$(TOOLS) -m recipe wheel $(addprefix --python ,$(PYTHONS)) $(if $(ARCH),--arch $(ARCH))
 
-test: wheel test-packages cross-packages
+# musllinux, as far as this glibc machine can take it: the network stack and
+# libhts for <machine>-linux-musl, built with zig in the build environment and
+# through the feature gate (pysam's extensions need a musl CPython: CI only).
+musl-gate: tools
+	@sh scripts/apt-install.sh requirements/apt-musl.txt
+	$(TOOLS) -m recipe native --build-env --options '{"libc": "musl"}'
+
+test: wheel test-packages cross-packages musl-gate
 ifeq ($(ARCH),)
 	$(TOOLS) -m recipe test $(addprefix --python ,$(PYTHONS)) -- $(PYTEST_ARGS)
 	@for arch in $(CROSS_ARCHS); do $(MAKE) --no-print-directory test ARCH=$$arch PYTHONS=$(PYTHON) PYTEST_ARGS= || exit 1; done

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 from pathlib import Path
 
@@ -15,7 +16,11 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("fetch", help="download, verify and unpack+patch sources (default: all in use)")
     p.add_argument("names", nargs="*")
-    sub.add_parser("native", help="fetch, build htslib into build/native/, run the feature gate")
+    p = sub.add_parser("native", help="fetch, build htslib into build/native/, run the feature gate")
+    p.add_argument("--options", default="{}",
+                   help='overrides of [tool.pysam-s3] as JSON, e.g. \'{"libc": "musl"}\' (make test\'s musl gate)')
+    p.add_argument("--build-env", action="store_true",
+                   help="run in the hashed build environment (requirements/build.lock), as the PEP 517 build does")
     p = sub.add_parser("stage", help="build pysam for one interpreter and stage the wheel's contents")
     p.add_argument("--python", required=True)
     p.add_argument("--dest", required=True, type=Path)
@@ -57,7 +62,14 @@ def main(argv: list[str] | None = None) -> int:
                 for name in args.names or buildinfo.sources_used(lk, opts):
                     fetch.prepare(lk, name)
         elif args.command == "native":
-            from . import stage
+            import json
+
+            from . import options, paths, stage, steps, venvs
+            options.set_overrides(json.loads(args.options))
+            if args.build_env:
+                build_python = venvs.build_env(sys.executable)
+                return subprocess.run([build_python, "-m", "recipe", "native", "--options", args.options],
+                                      cwd=paths.ROOT, env=steps.clean_env()).returncode
             stage.native()
         elif args.command == "stage":
             import json

@@ -6,9 +6,9 @@ machine it builds for, all from Debian's packages through multiarch
                 libpython3.X-dev:<arch>), so that setuptools builds pysam's
                 extensions with the target's suffix and headers: the usual
                 _PYTHON_SYSCONFIGDATA_NAME cross build, as crossenv does
-    emulator    qemu-user-static, to run a program built for the target (the
-                feature gate asks the built libhts itself); libc6:<arch> gives
-                it the target's dynamic loader
+    runner      qemu-user-static, to run a program built for the target (the
+                feature gate asks the built libhts itself); libc6:<arch> (or
+                musl:<arch>) gives it the target's dynamic loader
     strip       binutils-<arch>-linux-gnu: the machine's strip reads only its own ELF
     interpreter Debian's python3.X for the target, unpacked into build/cross/<arch>/
                 by scripts/cross-python.sh, which also registers qemu with the
@@ -32,7 +32,10 @@ DEBIAN_ARCH = {"x86_64": "amd64", "aarch64": "arm64"}
 INSTALL = "(`make wheel ARCH={arch}` installs it on Debian/Ubuntu: requirements/apt-{arch}.txt)"
 
 
-def _missing(what: str, package: str, arch: str) -> RecipeError:
+def _missing(what: str, package: str, arch: str, libc: str = "glibc") -> RecipeError:
+    if libc == "musl" and not is_cross(arch):
+        return RecipeError(f"a musl build needs {what}: install {package} "
+                           "(`make test` installs it on Debian/Ubuntu: requirements/apt-musl.txt)")
     return RecipeError(f"a cross build for {arch} needs {what}: install {package} " + INSTALL.format(arch=arch))
 
 
@@ -62,14 +65,26 @@ def host_platform(arch: str) -> str:
     return f"linux-{arch}"
 
 
-def emulator(arch: str) -> list[str]:
-    """The command prefix that runs a Linux program built for `arch` on this machine."""
+# Where each C library's dynamic loader is, and the Debian package that has it.
+LOADERS = {("aarch64", "glibc"): ("/lib/ld-linux-aarch64.so.1", "libc6"),
+           ("x86_64", "glibc"): ("/lib64/ld-linux-x86-64.so.2", "libc6"),
+           ("aarch64", "musl"): ("/lib/ld-musl-aarch64.so.1", "musl"),
+           ("x86_64", "musl"): ("/lib/ld-musl-x86_64.so.1", "musl")}
+
+
+def runner(arch: str, libc: str) -> list[str]:
+    """The command prefix that runs a Linux program built for `arch` and `libc` on this
+    machine: qemu for another machine, nothing for this one (musl's loader is named
+    in the program itself)."""
+    loader, package = LOADERS[(arch, libc)]
+    if not Path(loader).exists():
+        raise _missing(f"the {arch} {libc} C library's loader ({loader}) to run the programs it builds "
+                       "(the feature gate)", f"{package}:{DEBIAN_ARCH.get(arch, arch)}", arch, libc)
+    if not is_cross(arch):
+        return []
     qemu = shutil.which(f"qemu-{arch}-static") or shutil.which(f"qemu-{arch}")
     if not qemu:
-        raise _missing(f"qemu to run the programs it builds (the feature gate)", "qemu-user-static", arch)
-    loader = {"aarch64": "/lib/ld-linux-aarch64.so.1", "x86_64": "/lib64/ld-linux-x86-64.so.2"}[arch]
-    if not Path(loader).exists():
-        raise _missing(f"the {arch} C library ({loader}) for qemu", f"libc6:{DEBIAN_ARCH.get(arch, arch)}", arch)
+        raise _missing("qemu to run the programs it builds (the feature gate)", "qemu-user-static", arch)
     return [qemu]
 
 

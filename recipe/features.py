@@ -27,8 +27,8 @@ print(json.dumps({"version": lib.hts_version().decode(), "features": lib.hts_fea
 """
 
 
-# For a libhts this interpreter cannot load (built for another machine): a program
-# built with the same toolchain, run under an emulator.
+# For a libhts this interpreter cannot load (built for another machine or for musl):
+# a program built with the same toolchain, run under qemu or musl's loader.
 _QUERY_C = r"""
 #include <stdio.h>
 const char *hts_version(void);
@@ -54,13 +54,14 @@ def _query_emulated(libhts: Path, toolchain: Toolchain) -> dict[str, str]:
         built = subprocess.run([toolchain.cc, "-o", program, source, str(libhts), f"-Wl,-rpath,{libhts.parent}"],
                                capture_output=True, text=True, timeout=300)
         if built.returncode != 0:
-            raise RecipeError(f"cannot build a {toolchain.arch} program against {libhts} to read its features:\n"
+            raise RecipeError(f"cannot build a {toolchain.arch} {toolchain.libc} program against {libhts} to read its features:\n"
                               + built.stderr.strip())
-        proc = subprocess.run([*cross.emulator(toolchain.arch), str(program)], capture_output=True, text=True,
-                              timeout=120)
+        runner = cross.runner(toolchain.arch, toolchain.libc)
+        proc = subprocess.run([*runner, str(program)], capture_output=True, text=True, timeout=120)
     if proc.returncode != 0 or len(proc.stdout.splitlines()) != 2:
-        raise RecipeError(f"cannot run {libhts} ({toolchain.arch}) under {cross.emulator(toolchain.arch)[0]} to "
-                          f"read its features (exit {proc.returncode}):\n{proc.stderr.strip()}")
+        raise RecipeError(f"cannot run a program linking {libhts} ({toolchain.arch}, {toolchain.libc}) "
+                          f"{'under ' + runner[0] if runner else 'here'} to read its features "
+                          f"(exit {proc.returncode}):\n{proc.stderr.strip()}")
     version, feature_string = proc.stdout.splitlines()
     return {"version": version, "features": feature_string}
 

