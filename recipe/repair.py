@@ -20,8 +20,13 @@ def machine(wheel: Path) -> str:
     return found.group(1)
 
 
-def check_glibc(wheel: Path, glibc: str) -> None:
-    """A manylinux wheel must run on the glibc [tool.pysam-s3] names (its tag at most that)."""
+def check_tag(wheel: Path, libc: str, glibc: str) -> None:
+    """A musl wheel must be tagged musllinux; a glibc one manylinux, for at most the glibc
+    [tool.pysam-s3] names."""
+    if libc == "musl":
+        if not re.search(r"-musllinux_\d+_\d+_", wheel.name):
+            raise RecipeError(f"auditwheel gave the musl wheel {wheel.name} no musllinux_X_Y tag")
+        return
     found = re.search(r"-manylinux_(\d+)_(\d+)_", wheel.name)
     if not found:
         raise RecipeError(f"auditwheel gave {wheel.name} no manylinux_X_Y tag")

@@ -20,7 +20,7 @@ import hashlib
 import shutil
 from pathlib import Path
 
-from . import cross, lock as lock_mod, options as options_mod, paths, repair as repair_mod, steps, venvs
+from . import cross, lock as lock_mod, toolchain, options as options_mod, paths, repair as repair_mod, steps, venvs
 from . import verify as verify_mod
 from .errors import RecipeError
 
@@ -54,7 +54,7 @@ def build(python: str, arch: str | None = None) -> Path:
     tag = steps.python_tag(build_python)
     raw = package(build_python, tag, {options_mod.CONFIG_SETTING_PREFIX + k: v for k, v in overrides.items()})
     final = repair_mod.repair(raw)
-    repair_mod.check_glibc(final, options.glibc)
+    repair_mod.check_tag(final, toolchain.target_libc(options), options.glibc)
     # dist/.cpXY-<arch>.verified: the sha256 of the last wheel that passed verify()
     verified = paths.DIST / f".{tag}-{repair_mod.machine(final)}.verified"
     digest = _sha256(final)

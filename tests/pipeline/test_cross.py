@@ -52,12 +52,18 @@ def test_the_machine_comes_from_the_platform_tag():
 
 
 def test_a_wheel_tagged_for_a_newer_glibc_than_promised_is_refused():
-    repair.check_glibc(Path("p-1-cp311-cp311-manylinux_2_26_x86_64.whl"), "2.28")
-    repair.check_glibc(Path("p-1-cp311-cp311-manylinux_2_28_aarch64.whl"), "2.28")
+    repair.check_tag(Path("p-1-cp311-cp311-manylinux_2_26_x86_64.whl"), "glibc", "2.28")
+    repair.check_tag(Path("p-1-cp311-cp311-manylinux_2_28_aarch64.whl"), "glibc", "2.28")
     with pytest.raises(RecipeError, match=r"needs glibc 2\.34, newer than the 2\.28 that \[tool.pysam-s3\] glibc"):
-        repair.check_glibc(Path("p-1-cp311-cp311-manylinux_2_34_aarch64.whl"), "2.28")
+        repair.check_tag(Path("p-1-cp311-cp311-manylinux_2_34_aarch64.whl"), "glibc", "2.28")
     with pytest.raises(RecipeError, match="no manylinux_X_Y tag"):
-        repair.check_glibc(Path("p-1-cp311-cp311-linux_aarch64.whl"), "2.28")
+        repair.check_tag(Path("p-1-cp311-cp311-linux_aarch64.whl"), "glibc", "2.28")
+
+
+def test_a_musl_wheel_must_be_tagged_musllinux():
+    repair.check_tag(Path("p-1-cp311-cp311-musllinux_1_2_x86_64.whl"), "musl", "2.28")
+    with pytest.raises(RecipeError, match="the musl wheel p-1-cp311-cp311-manylinux_2_28_x86_64.whl no musllinux"):
+        repair.check_tag(Path("p-1-cp311-cp311-manylinux_2_28_x86_64.whl"), "musl", "2.28")
 
 
 def test_a_missing_target_python_configuration_names_the_package(tmp_path):
