@@ -131,13 +131,14 @@ def zig(glibc: str, home: Path | None = None, arch: str | None = None, libc: str
     """zig cc targeting `glibc` (or musl: libc="musl") on `arch` (default: this machine's),
     through cc/ar/ranlib scripts in <home>/<name>/bin and a compiler cache in
     <home>/zig-cache (home: build/native and build/, or a test's folder)."""
-    spec = importlib.util.find_spec("ziglang")
-    if spec is None or not spec.origin:
-        raise RecipeError("the zig compiler is needed (to target glibc " + glibc + ") but the `ziglang` "
-                          "package is not installed in this interpreter: pip install -r requirements/build.txt")
-    zig_exe = Path(spec.origin).parent / "zig"
     arch = arch or platform.machine()
     triple = f"{arch}-linux-gnu.{glibc}" if libc == "glibc" else f"{arch}-linux-musl"
+    spec = importlib.util.find_spec("ziglang")
+    if spec is None or not spec.origin:
+        raise RecipeError(f"the zig compiler is needed (to target {triple}) but the `ziglang` "
+                          "package is not installed in this interpreter: run the recipe in the build environment "
+                          "(requirements/build.lock), e.g. python -m recipe native --build-env")
+    zig_exe = Path(spec.origin).parent / "zig"
     name = f"zig-{triple}"
     bindir = (home or paths.NATIVE) / name / "bin"
     bindir.mkdir(parents=True, exist_ok=True)
