@@ -53,13 +53,19 @@ def lock_packages(lock_file=None) -> list[str]:
     return sorted({m.group(1).lower() for m in re.finditer(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==", text, re.M)})
 
 
+# The PEP 517 frontend `make wheel` and cibuildwheel run (pip wheel . runs pip's own): not
+# part of what the backend builds with, so not part of the recorded toolchain.
+FRONTEND = ("build", "pyproject-hooks")
+
+
 def build_tools() -> dict:
     """The toolchain this build ran with: the lock's hash and the version of each of its
-    packages installed here (the build venv, or an isolated build's env from the same pins)."""
+    packages installed here (the build venv, or an isolated build's env from the same pins),
+    the frontend left out."""
     from importlib import metadata
 
     installed = {}
-    for name in lock_packages():
+    for name in (n for n in lock_packages() if n not in FRONTEND):
         try:
             installed[name] = metadata.version(name)
         except metadata.PackageNotFoundError:  # a package of another Python version or platform

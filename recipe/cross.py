@@ -21,6 +21,7 @@ package to install.
 
 from __future__ import annotations
 
+import os
 import platform
 import shutil
 from pathlib import Path
@@ -56,7 +57,9 @@ def python_env(python: str, arch: str, folder: Path) -> dict[str, str]:
     (include / header.parent.relative_to("/usr/include")).mkdir(parents=True, exist_ok=True)
     shutil.copy2(header, include / header.relative_to("/usr/include"))
     shutil.copy2(source, folder / source.name)
-    return {"_PYTHON_SYSCONFIGDATA_NAME": name, "PYTHONPATH": str(folder),
+    inherited = os.environ.get("PYTHONPATH")  # the frontend's build environment, if isolated
+    return {"_PYTHON_SYSCONFIGDATA_NAME": name,
+            "PYTHONPATH": os.pathsep.join([str(folder), *([inherited] if inherited else [])]),
             "_PYTHON_HOST_PLATFORM": host_platform(arch), "CPPFLAGS": f"-I{include}"}
 
 

@@ -18,6 +18,8 @@ BUILD_LOCK = REQUIREMENTS / "build.lock"
 
 BUILD = ROOT / "build"
 DOWNLOADS = BUILD / "downloads"
+# the build toolchain's files (requirements/build.lock), verified by pip against their sha256
+BUILD_TOOLS = DOWNLOADS / "build-tools"
 LOGS = BUILD / "logs"
 STAMPS = BUILD / "stamps"
 NATIVE = BUILD / "native"

@@ -26,7 +26,9 @@ from .errors import RecipeError
 # Variables the recipe passes through to the compilers and build scripts it
 # runs. Everything else (CFLAGS, CC, HTSLIB_*, CIBUILDWHEEL, ...) is dropped so
 # that what gets built depends on pyproject.toml and the lock, not on the shell.
-PASSTHROUGH = ("PATH", "HOME", "TMPDIR", "TERM", "SOURCE_DATE_EPOCH",
+# PYTHONPATH: an isolated PEP 517 build (pip wheel .) reaches its build environment
+# through it, and pysam's setup.py must run with that environment's pinned tools.
+PASSTHROUGH = ("PATH", "PYTHONPATH", "HOME", "TMPDIR", "TERM", "SOURCE_DATE_EPOCH",
                "http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
                "ZIG_GLOBAL_CACHE_DIR", "ZIG_LOCAL_CACHE_DIR")
 # How pip and npm reach the package registries (index, mirror, CA) is the machine's business.

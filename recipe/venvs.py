@@ -22,13 +22,17 @@ def build_env(python: str) -> Path:
     fp = steps.fingerprint(req, steps.output([python, "-c", "import sys; print(sys.base_prefix, sys.version)"]))
     exe = venv / "bin" / "python"
     stamp = venv / "pysam-s3.stamp"
-    if steps.is_current(stamp, fp, [exe]):
+    if steps.is_current(stamp, fp, [exe, paths.BUILD_TOOLS]):
         return exe
     log = steps.new_log(f"venv-build-{tag}")
     with steps.step(f"create the {tag} build environment (log: {log})"):
         fresh(python, venv, log)
-        steps.run([exe, "-m", "pip", "install", "--disable-pip-version-check", "--require-hashes", "-r", req],
-                  log=log, what=f"installing {req.name} into {venv}")
+        # the files first, checked against the lock's sha256, then installed from them alone:
+        # an isolated `pip wheel .` can take its build requirements from the same folder
+        steps.run([exe, "-m", "pip", "download", "--disable-pip-version-check", "--require-hashes", "-r", req,
+                   "-d", paths.BUILD_TOOLS], log=log, what=f"downloading {req.name}")
+        steps.run([exe, "-m", "pip", "install", "--disable-pip-version-check", "--require-hashes", "--no-index",
+                   "--find-links", paths.BUILD_TOOLS, "-r", req], log=log, what=f"installing {req.name} into {venv}")
     steps.record(stamp, fp)
     return exe
 

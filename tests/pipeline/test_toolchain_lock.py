@@ -5,10 +5,12 @@ the build venv holds exactly what the lock says."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
 
+import pytest
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
 
@@ -70,3 +72,29 @@ def test_the_build_venv_holds_what_the_lock_says():
         if req.marker is None or req.marker.evaluate(env):
             [version] = [s.version for s in req.specifier]
             assert installed.get(normal(req.name)) == version, (req.name, installed.get(normal(req.name)))
+
+
+@pytest.mark.ours
+@pytest.mark.timeout(900)
+def test_an_isolated_pip_wheel_builds_with_the_same_toolchain(project, tmp_path):
+    """`pip wheel .` (pip's own isolated build environment from [build-system] requires, the
+    toolchain's verified files as its only index) runs the same build as `make wheel`: its
+    build info names the same lock, tool versions and compiler as the wheel under test."""
+    import zipfile
+
+    import pysam_s3.buildinfo
+
+    out = tmp_path / "out"
+    env = {**os.environ, "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(paths.BUILD_TOOLS),
+           "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "-w", str(out)], cwd=project,
+                          env=env, capture_output=True, text=True, timeout=840)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    [wheel] = out.glob("pysam-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        isolated = json.loads(zf.read("pysam_s3/_build_info.json"))
+    ours = pysam_s3.buildinfo.build_info()
+    assert isolated["build_tools"] == ours["build_tools"]
+    assert isolated["compiler"] == ours["compiler"]
+    assert (isolated["version"], isolated["pins"], isolated["patches"]) == (ours["version"], ours["pins"],
+                                                                            ours["patches"])
