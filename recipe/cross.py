@@ -40,13 +40,18 @@ def _missing(what: str, package: str, arch: str, libc: str = "glibc") -> RecipeE
     return RecipeError(f"a cross build for {arch} needs {what}: install {package} " + INSTALL.format(arch=arch))
 
 
+def _version(python: str) -> str:
+    """'3.11' for the given interpreter."""
+    return steps.output([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]).strip()
+
+
 def python_env(python: str, arch: str, folder: Path) -> dict[str, str]:
     """Variables that make `python` (this machine's) configure extensions for the same
     CPython version on `arch`: Debian's _sysconfigdata for that arch, copied alone
     into `folder` (the target's whole stdlib on sys.path would replace this one's),
     and its pyconfig.h where Debian's /usr/include/pythonX.Y/pyconfig.h looks for it
     (<arch>-linux-gnu/pythonX.Y/): CPPFLAGS, for the caller to add to its own."""
-    version = steps.output([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]).strip()
+    version = _version(python)
     name = f"_sysconfigdata__{arch}-linux-gnu"
     source = Path(f"/usr/lib/python{version}/{name}.py")
     header = Path(f"/usr/include/{arch}-linux-gnu/python{version}/pyconfig.h")
@@ -104,7 +109,7 @@ def is_cross(arch: str | None) -> bool:
 
 def target_python(arch: str, python: str) -> str:
     """Debian's CPython for `arch`, of `python`'s version, ready to run through binfmt_misc."""
-    version = steps.output([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]).strip()
+    version = _version(python)
     exe = paths.CROSS / arch / "usr" / "bin" / f"python{version}"
     setup = f"sh scripts/cross-python.sh {arch} {version} (`make wheel ARCH={arch}` runs it)"
     if not exe.exists():
