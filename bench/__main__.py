@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from recipe import paths, steps
+from recipe import paths, process, steps
 from recipe.errors import RecipeError
 
 from . import build, data, machine, report, s3, tasks, venvs
@@ -76,7 +76,7 @@ def measure(args: argparse.Namespace, out: Path) -> dict:
             "options": {"rounds": args.rounds, "profile": profile.name, "cold_build": args.cold_build},
             "pysam": {flavour: machine.versions(python, work) for flavour, python in pythons.items()},
             "venvs": {flavour: str(python) for flavour, python in pythons.items()},
-            "wheel": testenv.our_wheel(steps.python_tag(pythons["ours"])).name,
+            "wheel": testenv.our_wheel(process.python_tag(pythons["ours"])).name,
             "data": {"profile": profile.name, "files": {k: str(v) for k, v in {**files, "large": large}.items()},
                      "line": describe_data(profile, files, large)},
             "targets": report.targets(),

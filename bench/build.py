@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from recipe import paths, steps, testenv
+from recipe import paths, process, steps, testenv
 
 from .proc import BenchError, run
 
@@ -39,7 +39,7 @@ print(json.dumps({"seconds": time.perf_counter() - start, "returncode": status,
 
 
 def wheel_sizes(stock_python: Path, version: str) -> dict:
-    tag = steps.python_tag(stock_python)
+    tag = process.python_tag(stock_python)
     ours = testenv.our_wheel(tag)
     stock = _stock_wheel(stock_python, tag, version)
     return {flavour: {"file": wheel.name, "bytes": wheel.stat().st_size}
@@ -55,7 +55,7 @@ def _stock_wheel(python: Path, tag: str, version: str) -> Path:
             STOCK_WHEELS.mkdir(parents=True, exist_ok=True)
             done = run([python, "-m", "pip", "download", "--disable-pip-version-check", "--no-deps",
                         "--only-binary", ":all:", "-d", STOCK_WHEELS, f"pysam=={version}"],
-                       cwd=STOCK_WHEELS, env=steps.clean_env(), timeout=600)
+                       cwd=STOCK_WHEELS, env=process.clean_env(), timeout=600)
             if done.returncode != 0 or not found():
                 raise BenchError(f"pip download pysam=={version} failed:\n{done.stderr[-2000:]}")
     return found()[-1]
@@ -87,7 +87,7 @@ def noop_rebuild(log: Path) -> dict:
 def cold_build(log: Path) -> dict:
     """`make wheel` in a fresh clone of HEAD with build/downloads/ copied in:
     everything is built, only the network fetch is skipped."""
-    head = steps.output(["git", "-C", paths.ROOT, "rev-parse", "HEAD"]).strip()
+    head = process.output(["git", "-C", paths.ROOT, "rev-parse", "HEAD"]).strip()
     with tempfile.TemporaryDirectory(prefix="pysam-s3-cold-build-") as tmp:
         clone = Path(tmp, "repo")
         with steps.step(f"cold build of {head[:12]} in {clone} (log: {log})"):

@@ -15,25 +15,25 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from recipe import paths, steps, testenv
+from recipe import paths, process, stamps, testenv
 from recipe.lock import Lock
 
 
 def _fingerprint(python: str, flavour: str, lock: Lock) -> str:
-    pysam = testenv.our_wheel(steps.python_tag(python)) if flavour == "ours" else f"pysam=={lock['pysam'].version}"
-    version = steps.output([python, "-c", "import sys; print(sys.version)"])
-    return steps.fingerprint(pysam, *testenv.REQUIREMENTS, version)
+    pysam = testenv.our_wheel(process.python_tag(python)) if flavour == "ours" else f"pysam=={lock['pysam'].version}"
+    version = process.output([python, "-c", "import sys; print(sys.version)"])
+    return stamps.fingerprint(pysam, *testenv.REQUIREMENTS, version)
 
 
 def ensure(python: str, flavour: str, lock: Lock) -> Path:
     """The venv's python, created (or recreated) only when needed."""
-    venv = paths.VENVS / f"test-{steps.python_tag(python)}-{flavour}"
+    venv = paths.VENVS / f"test-{process.python_tag(python)}-{flavour}"
     exe, stamp = venv / "bin" / "python", venv / "bench.stamp"
     if venv.exists() and Path(sys.prefix).resolve() == venv.resolve():
         return exe
     fp = _fingerprint(python, flavour, lock)
-    if steps.is_current(stamp, fp, [exe]):
+    if stamps.is_current(stamp, fp, [exe]):
         return exe
     exe = testenv.create(python, flavour, lock)
-    steps.record(stamp, fp)
+    stamps.record(stamp, fp)
     return exe

@@ -12,5 +12,9 @@
     repair      auditwheel repair into dist/
     verify      install the wheel into a fresh venv and check what it reports
 
+What every step uses: steps (progress lines, logs, fresh folders), process
+(running commands), stamps (skipping unchanged steps), buildlock (one recipe
+run at a time); cross (what a build for another machine or C library needs).
+
 `python -m recipe --help` lists the commands; `make wheel` runs them all.
 """

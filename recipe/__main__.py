@@ -56,20 +56,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "fetch":
-            from . import buildinfo, fetch, lock, options, steps
+            from . import buildinfo, buildlock, fetch, lock, options
             lk, opts = lock.load(), options.load()
-            with steps.exclusive():
+            with buildlock.exclusive():
                 for name in args.names or buildinfo.sources_used(lk, opts):
                     fetch.prepare(lk, name)
         elif args.command == "native":
             import json
 
-            from . import options, paths, stage, steps, venvs
+            from . import options, paths, process, stage, venvs
             options.set_overrides(json.loads(args.options))
             if args.build_env:
                 build_python = venvs.build_env(sys.executable)
                 return subprocess.run([build_python, "-m", "recipe", "native", "--options", args.options],
-                                      cwd=paths.ROOT, env=steps.clean_env()).returncode
+                                      cwd=paths.ROOT, env=process.clean_env()).returncode
             stage.native()
         elif args.command == "stage":
             import json
@@ -84,10 +84,10 @@ def main(argv: list[str] | None = None) -> int:
             for python in interpreters.resolve(args.python) if args.python else [sys.executable]:
                 wheel.build(python, args.arch)
         elif args.command == "licenses":
-            from . import buildinfo, fetch, licenses, lock, options, steps
+            from . import buildinfo, buildlock, fetch, licenses, lock, options
             lk, opts = lock.load(), options.load()
             names = buildinfo.sources_used(lk, opts)
-            with steps.exclusive():
+            with buildlock.exclusive():
                 for name in names:
                     fetch.prepare(lk, name)
             if args.update:

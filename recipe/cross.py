@@ -26,7 +26,7 @@ import platform
 import shutil
 from pathlib import Path
 
-from . import paths, steps
+from . import paths, process
 from .errors import RecipeError
 
 DEBIAN_ARCH = {"x86_64": "amd64", "aarch64": "arm64"}
@@ -42,7 +42,7 @@ def _missing(what: str, package: str, arch: str, libc: str = "glibc") -> RecipeE
 
 def _version(python: str) -> str:
     """'3.11' for the given interpreter."""
-    return steps.output([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]).strip()
+    return process.output([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]).strip()
 
 
 def python_env(python: str, arch: str, folder: Path) -> dict[str, str]:

@@ -20,7 +20,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path, PurePosixPath
 
-from . import patches, paths, redact, steps
+from . import patches, paths, redact, stamps, steps
 from .errors import RecipeError
 from .lock import Lock, Route, Source
 
@@ -222,10 +222,10 @@ def prepare(lock: Lock, name: str) -> Path:
     # the patch files the series resolves to (a series may list ../htslib/*.patch),
     # not the series folder: editing a shared patch re-patches every tree using it
     applied = [p.path for p in patches.series(src.series)]
-    fp = steps.fingerprint(src, root.sha256, subdir, patches.series_dir(src.series) / "series", *applied,
+    fp = stamps.fingerprint(src, root.sha256, subdir, patches.series_dir(src.series) / "series", *applied,
                            [str(o) for o, _ in overlays])
     stamp = paths.STAMPS / f"source-{name}.stamp"
-    if steps.is_current(stamp, fp, [tree]):
+    if stamps.is_current(stamp, fp, [tree]):
         return tree
     with steps.step(f"unpack {name} {src.version} into {tree.relative_to(paths.ROOT)}"):
         steps.fresh_dirs(tree)
@@ -236,8 +236,8 @@ def prepare(lock: Lock, name: str) -> Path:
                 shutil.rmtree(target)
             shutil.copytree(ov_tree, target, symlinks=True)
         patches.apply_series(src.series, tree, label=name)
-    steps.record(stamp, fp)
-    steps.record(pristine_stamp(name), tree_sha256(tree))
+    stamps.record(stamp, fp)
+    stamps.record(pristine_stamp(name), tree_sha256(tree))
     return tree
 
 

@@ -18,7 +18,7 @@ import json
 import shutil
 from pathlib import Path
 
-from . import features, fetch, paths, steps, toolchain as toolchain_mod
+from . import features, fetch, paths, process, stamps, steps, toolchain as toolchain_mod
 from .errors import RecipeError
 from .lock import Lock
 from .options import Options
@@ -59,7 +59,7 @@ STATIC_LIBS = "-ldeflate -llzma -lbz2 -lcurl -lssl -lcrypto -lz -lm -ldl -lpthre
 def export_map(work: Path, log: Path) -> Path:
     """A linker version script exporting exactly the global symbols htslib's own objects define."""
     objects = sorted(str(p.relative_to(work)) for p in work.rglob("*.pico"))
-    table = steps.output(["readelf", "-sW", *objects], cwd=work)
+    table = process.output(["readelf", "-sW", *objects], cwd=work)
     symbols = sorted({f[7] for f in (line.split() for line in table.splitlines())
                       if len(f) >= 8 and f[4] in ("GLOBAL", "WEAK") and f[5] == "DEFAULT" and f[6] != "UND"})
     path = work / "pysam-s3-exports.map"
@@ -78,10 +78,10 @@ def build(lock: Lock, options: Options, toolchain: Toolchain, deps: Path, jobs: 
     out = out or native_dir(toolchain)
     work, prefix, record, stamp = out / "htslib", out / "prefix", out / "htslib.json", out / "htslib.stamp"
     configure_args = (*toolchain.host_args, f"--prefix={prefix}", *options.htslib_configure_options)
-    fp = steps.fingerprint("htslib", Path(__file__), src, steps.fingerprint(tree), configure_args,
+    fp = stamps.fingerprint("htslib", Path(__file__), src, stamps.fingerprint(tree), configure_args,
                            toolchain.describe(), options.required_features,
                            [p.read_text() for p in sorted(deps.glob(".*.stamp"))])
-    if steps.is_current(stamp, fp, [record, prefix / "lib" / "libhts.so.3"]):
+    if stamps.is_current(stamp, fp, [record, prefix / "lib" / "libhts.so.3"]):
         data = json.loads(record.read_text())
         return Htslib(**{**data, "prefix": Path(data["prefix"]), "deps": Path(data["deps"]),
                          "config_h": Path(data["config_h"]), "configure_args": tuple(data["configure_args"])})
@@ -90,29 +90,29 @@ def build(lock: Lock, options: Options, toolchain: Toolchain, deps: Path, jobs: 
     with steps.step(f"build htslib {src.version} ({name}) with {toolchain.name} (log: {log})"):
         steps.fresh_dirs(prefix)
         steps.copy_tree(tree, work)
-        env = steps.clean_env({**toolchain.env(), "CPPFLAGS": f"-I{deps}/include", "LDFLAGS": f"-L{deps}/lib",
+        env = process.clean_env({**toolchain.env(), "CPPFLAGS": f"-I{deps}/include", "LDFLAGS": f"-L{deps}/lib",
                                "PKG_CONFIG_LIBDIR": f"{deps}/lib/pkgconfig", "PKG_CONFIG_PATH": "",
                                # only static archives live in deps/lib, so configure's checks link those
                                "LIBS": "-lcurl -lssl -lcrypto -lz -ldl -lpthread"})
         if src.autoreconf:
-            steps.run(["autoreconf", "-i"], cwd=work, env=env, log=log, what="htslib autoreconf")
-        steps.run(["./configure", *configure_args], cwd=work, env=env, log=log, what="htslib ./configure")
+            process.run(["autoreconf", "-i"], cwd=work, env=env, log=log, what="htslib autoreconf")
+        process.run(["./configure", *configure_args], cwd=work, env=env, log=log, what="htslib ./configure")
         # LIBS on make's command line: configure's own order puts -lcurl after -lcrypto, which
         # static archives cannot resolve. First link exporting everything, to learn htslib's own
         # symbols from its objects, then relink with the export map.
         make = ["make", f"-j{jobs}", f"LIBS={STATIC_LIBS}", f"AR={toolchain.ar}"]
-        steps.run([*make, "lib-shared", "VERSION_SCRIPT_LDFLAGS="], cwd=work, env=env, log=log,
+        process.run([*make, "lib-shared", "VERSION_SCRIPT_LDFLAGS="], cwd=work, env=env, log=log,
                   what="htslib make")
         (work / "libhts.so").unlink()
         exports = export_map(work, log)
-        steps.run([*make, "lib-shared", f"VERSION_SCRIPT_LDFLAGS=-Wl,--version-script,{exports}"], cwd=work,
+        process.run([*make, "lib-shared", f"VERSION_SCRIPT_LDFLAGS=-Wl,--version-script,{exports}"], cwd=work,
                   env=env, log=log, what="htslib link with the export map")
-        steps.run([*make, "install-so", "install-pkgconfig"], cwd=work, env=env, log=log,
+        process.run([*make, "install-so", "install-pkgconfig"], cwd=work, env=env, log=log,
                   what="htslib make install-so")
         if toolchain.libc == "musl" and toolchain.name.startswith("zig-"):
             # zig links musl by its stub's name, libc.so; musl systems (and the musllinux policy)
             # name the C library libc.musl-<arch>.so.1, as maturin's zig builds do too
-            steps.run([toolchain_mod.patchelf(), "--replace-needed", "libc.so", f"libc.musl-{toolchain.arch}.so.1",
+            process.run([toolchain_mod.patchelf(), "--replace-needed", "libc.so", f"libc.musl-{toolchain.arch}.so.1",
                        prefix / "lib" / "libhts.so.3"], log=log, what="patchelf: musl's soname")
         headers = prefix / "include" / "htslib"
         headers.mkdir(parents=True, exist_ok=True)
@@ -125,6 +125,6 @@ def build(lock: Lock, options: Options, toolchain: Toolchain, deps: Path, jobs: 
     result = Htslib(source=name, version=info["version"], features=info["features"], prefix=prefix,
                     deps=deps, config_h=work / "config.h", configure_args=configure_args)
     record.write_text(json.dumps(dataclasses.asdict(result), default=str, indent=2))
-    steps.record(stamp, fp)
+    stamps.record(stamp, fp)
     steps.say(f"    htslib {result.version}: {result.features}")
     return result

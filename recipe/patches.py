@@ -13,7 +13,7 @@ import dataclasses
 import re
 from pathlib import Path
 
-from . import paths, steps
+from . import paths, process, steps
 from .errors import RecipeError
 
 
@@ -73,7 +73,7 @@ def apply_series(source: str, tree: Path, directory: Path | None = None, label: 
     log = steps.log_path(f"patch-{label}")
     for patch in series(source, directory):
         try:
-            steps.run(["patch", "-p1", "--batch", "--forward", "--fuzz=0", "--no-backup-if-mismatch",
+            process.run(["patch", "-p1", "--batch", "--forward", "--fuzz=0", "--no-backup-if-mismatch",
                        "-d", tree, "-i", patch.path], log=log, what=f"applying {patch.path.name}")
         except RecipeError as e:
             raise RecipeError(

@@ -15,7 +15,7 @@ import os
 import zipfile
 from pathlib import Path
 
-from . import cross, fetch, paths, steps
+from . import cross, fetch, paths, process, stamps, steps
 from .errors import RecipeError
 from .htslib import Htslib
 from .lock import Lock
@@ -33,14 +33,14 @@ def build(lock: Lock, htslib: Htslib, toolchain: Toolchain, python: str) -> Path
         raise RecipeError(f"pysam's extensions for {toolchain.libc} need a {toolchain.libc} CPython (for musl: "
                           "cibuildwheel's musllinux image); on this machine `python -m recipe native` builds "
                           f"the {toolchain.libc} network stack and libhts and gates them, nothing more")
-    tag = steps.python_tag(python)
+    tag = process.python_tag(python)
     tree = fetch.prepare(lock, "pysam")
     base = paths.PYSAM_BUILDS / f"{tag}-{toolchain.name}"
     work, out, wheels, stamp = base / "src", base / "out", base / "wheel", base / "pysam.stamp"
-    fp = steps.fingerprint("pysam", Path(__file__), lock["pysam"], steps.fingerprint(tree), toolchain.describe(),
+    fp = stamps.fingerprint("pysam", Path(__file__), lock["pysam"], stamps.fingerprint(tree), toolchain.describe(),
                            toolchain.env(extension=True)["CFLAGS"], htslib.version, htslib.features, str(htslib.prefix),
-                           steps.fingerprint(htslib.shared_library), python)
-    if steps.is_current(stamp, fp, [out / "pysam" / "__init__.py"]):
+                           stamps.fingerprint(htslib.shared_library), python)
+    if stamps.is_current(stamp, fp, [out / "pysam" / "__init__.py"]):
         return out
 
     log = steps.new_log(f"pysam-{tag}-{toolchain.name}")
@@ -49,7 +49,7 @@ def build(lock: Lock, htslib: Htslib, toolchain: Toolchain, python: str) -> Path
         steps.copy_tree(tree, work)
         # a cross build: the target CPython's configuration (suffix, headers), recipe/cross.py
         target = cross.python_env(python, toolchain.arch, base / "sysconfig") if cross.is_cross(toolchain.arch) else {}
-        env = steps.clean_env({
+        env = process.clean_env({
             **toolchain.env(extension=True),
             "LDSHARED": f"{toolchain.cc} -shared",
             # pysam links -lz itself: our static, hidden-visibility zlib. $ORIGIN: the
@@ -61,7 +61,7 @@ def build(lock: Lock, htslib: Htslib, toolchain: Toolchain, python: str) -> Path
             "HTSLIB_INCLUDE_DIR": str(htslib.includedir),
             **target,
         })
-        steps.run([python, "-c", _BUILD_WHEEL, wheels], cwd=work, env=env, log=log,
+        process.run([python, "-c", _BUILD_WHEEL, wheels], cwd=work, env=env, log=log,
                   what=f"pysam build for {tag}")
         built = sorted(wheels.glob("pysam-*.whl"))
         if len(built) != 1:
@@ -71,5 +71,5 @@ def build(lock: Lock, htslib: Htslib, toolchain: Toolchain, python: str) -> Path
             zf.extractall(out, members=members)
         for member in out.rglob("*.so"):
             os.chmod(member, 0o755)
-    steps.record(stamp, fp)
+    stamps.record(stamp, fp)
     return out

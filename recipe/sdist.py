@@ -19,7 +19,7 @@ import sys
 import tarfile
 from pathlib import Path, PurePosixPath
 
-from . import buildinfo, features, fetch, lock as lock_mod, options as options_mod, paths, sbom, steps, venvs
+from . import buildinfo, features, fetch, lock as lock_mod, options as options_mod, paths, process, sbom, steps, venvs
 from .errors import RecipeError
 
 CLOSED_PROXY = "http://127.0.0.1:9"  # nothing listens there: any download fails at once
@@ -58,7 +58,7 @@ def untracked_files() -> list[str]:
     """Files in the checkout git neither tracks nor ignores: a build of the sdist would pack them."""
     if not (paths.ROOT / ".git").exists():
         return []
-    out = steps.output(["git", "-C", str(paths.ROOT), "ls-files", "--others", "--exclude-standard"], timeout=60)
+    out = process.output(["git", "-C", str(paths.ROOT), "ls-files", "--others", "--exclude-standard"], timeout=60)
     return [line for line in out.splitlines() if line]
 
 
@@ -74,7 +74,7 @@ def build(python: str = sys.executable, dest: Path = paths.DIST, work: Path | No
     shutil.rmtree(out, ignore_errors=True)
     log = steps.new_log("sdist")
     with steps.step(f"build the sdist (log: {log})"):
-        steps.run([build_python, "-m", "build", "--sdist", "--no-isolation", "--outdir", out, paths.ROOT],
+        process.run([build_python, "-m", "build", "--sdist", "--no-isolation", "--outdir", out, paths.ROOT],
                   cwd=paths.ROOT, log=log, what="the sdist build")
         [sdist] = sorted(out.glob("*.tar.gz")) or [None]
         if sdist is None:
@@ -113,10 +113,10 @@ def build_offline(sdist: Path, python: str = sys.executable, work: Path | None =
         tree = tree.rename(work / "src")
         offline = {"PIP_NO_INDEX": "1", "no_proxy": "", "NO_PROXY": "",
                    **{k: CLOSED_PROXY for k in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY")}}
-        steps.run([build_python, "-m", "build", "--wheel", "--no-isolation", "--outdir", work / "wheel",
+        process.run([build_python, "-m", "build", "--wheel", "--no-isolation", "--outdir", work / "wheel",
                    f"-Ccmake.define.PYSAM_S3_DOWNLOADS={paths.DOWNLOADS}",
                    *(f"-C{k}={v}" for k, v in sorted(settings.items())), tree],
-                  cwd=work, env=steps.clean_env(offline), log=log, what="the offline build from the sdist")
+                  cwd=work, env=process.clean_env(offline), log=log, what="the offline build from the sdist")
         [wheel] = sorted((work / "wheel").glob("*.whl")) or [None]
         if wheel is None:
             raise RecipeError(f"the offline build left no wheel in {work / 'wheel'} (log: {log})")

@@ -21,7 +21,7 @@ import shutil
 from pathlib import Path
 
 from . import buildinfo, cross, deps, htslib as htslib_step, licenses, lock as lock_mod, options as options_mod
-from . import pysam_build, steps, toolchain as toolchain_mod
+from . import buildlock, process, pysam_build, steps, toolchain as toolchain_mod
 from .htslib import Htslib
 
 # The keys stock pysam's setup.py copies from htslib's config.h into pysam/config.py.
@@ -50,9 +50,9 @@ def rename_libhts(pysam_dir: Path, soname: str) -> None:
     patchelf = toolchain_mod.patchelf()
     log = steps.new_log("stage-soname")
     (pysam_dir / "libhts.so.3").rename(pysam_dir / soname)
-    steps.run([patchelf, "--set-soname", soname, pysam_dir / soname], log=log, what="patchelf --set-soname")
+    process.run([patchelf, "--set-soname", soname, pysam_dir / soname], log=log, what="patchelf --set-soname")
     for extension in sorted(pysam_dir.glob("*.cpython-*.so")):
-        steps.run([patchelf, "--replace-needed", "libhts.so.3", soname, extension], log=log,
+        process.run([patchelf, "--replace-needed", "libhts.so.3", soname, extension], log=log,
                   what=f"patchelf --replace-needed on {extension.name}")
 
 
@@ -62,14 +62,14 @@ def native(jobs: int | None = None):
     lock, options = lock_mod.load(), options_mod.load()
     toolchain = toolchain_mod.select(options)
     jobs = jobs or os.cpu_count() or 2
-    with steps.exclusive():
+    with buildlock.exclusive():
         prefix = deps.build_all(lock, toolchain, jobs)
         return lock, options, toolchain, htslib_step.build(lock, options, toolchain, prefix, jobs)
 
 
 def stage(dest: Path, python: str) -> Path:
     lock, options, toolchain, htslib = native()
-    with steps.exclusive():
+    with buildlock.exclusive():
         built = pysam_build.build(lock, htslib, toolchain, python)
     with steps.step(f"stage the wheel's contents in {dest}"):
         if dest.exists():
@@ -82,12 +82,12 @@ def stage(dest: Path, python: str) -> Path:
         # No debug info is built; drop the static symbol tables too (the dynamic ones stay).
         libraries = sorted(str(p) for p in (dest / "pysam").glob("*.so*"))
         strip = cross.strip(toolchain.arch) if cross.is_cross(toolchain.arch) else "strip"
-        steps.run([strip, "--strip-unneeded", *libraries], log=steps.new_log("stage-strip"),
+        process.run([strip, "--strip-unneeded", *libraries], log=steps.new_log("stage-strip"),
                   what="stripping the wheel's libraries")
         rename_libhts(dest / "pysam", unique_soname(htslib.shared_library))
         # pyproject.toml's license-files put licenses/ into the wheel: it must be what the pins carry
         licenses.check(lock, buildinfo.sources_used(lock, options))
-        info = buildinfo.collect(lock, options, htslib, toolchain, steps.python_tag(python),
+        info = buildinfo.collect(lock, options, htslib, toolchain, process.python_tag(python),
                                  buildinfo.wheel_version(lock, options))
         (dest / "pysam_s3").mkdir(parents=True, exist_ok=True)
         (dest / "pysam_s3" / "_build_info.json").write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")

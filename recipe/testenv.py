@@ -11,7 +11,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from . import cross, paths, steps, venvs
+from . import cross, paths, process, steps, venvs
 from .errors import RecipeError
 from .lock import Lock
 
@@ -32,7 +32,7 @@ def create_cross(python: str, arch: str) -> Path:
     """A venv of Debian's CPython for `arch` (run through qemu) with our wheel for that
     machine and requirements/test.txt; returns its python."""
     target = cross.target_python(arch, python)
-    tag = steps.python_tag(target)
+    tag = process.python_tag(target)
     venv = paths.VENVS / f"test-{tag}-{arch}-ours"
     log = steps.new_log(f"testenv-{tag}-{arch}-ours")
     wheel = our_wheel(tag, arch)
@@ -44,14 +44,14 @@ def create_cross(python: str, arch: str) -> Path:
 
 def create(python: str, flavour: str, lock: Lock) -> Path:
     """Returns the test venv's python."""
-    tag = steps.python_tag(python)
+    tag = process.python_tag(python)
     venv = paths.VENVS / f"test-{tag}-{flavour}"
     log = steps.new_log(f"testenv-{tag}-{flavour}")
     pysam = str(our_wheel(tag)) if flavour == "ours" else f"pysam=={lock['pysam'].version}"
     with steps.step(f"create the test venv {venv.relative_to(paths.ROOT)} with {Path(pysam).name} (log: {log})"):
         exe = venvs.fresh(python, venv, log)
         # --only-binary: stock pysam must be PyPI's wheel, never a local build of its sdist.
-        steps.run([exe, "-m", "pip", "install", "--disable-pip-version-check", "--only-binary", "pysam",
+        process.run([exe, "-m", "pip", "install", "--disable-pip-version-check", "--only-binary", "pysam",
                    pysam, *(arg for f in REQUIREMENTS for arg in ("-r", f))],
                   log=log, what="installing the test venv")
     return exe
@@ -73,7 +73,7 @@ def install_s3rver() -> None:
     with steps.step(f"install s3rver from {lock_file.relative_to(paths.ROOT)} (log: {log})"):
         # cwd, not --prefix: --prefix also moves npm's global config ({prefix}/etc/npmrc),
         # losing the machine's registry and CA settings.
-        steps.run([npm, "ci", "--no-audit", "--no-fund"], cwd=S3RVER, log=log, what="npm ci (s3rver)")
+        process.run([npm, "ci", "--no-audit", "--no-fund"], cwd=S3RVER, log=log, what="npm ci (s3rver)")
 
 
 def run_pytest(python: str, flavour: str, lock: Lock, args: list[str], arch: str | None = None) -> int:
@@ -85,9 +85,9 @@ def run_pytest(python: str, flavour: str, lock: Lock, args: list[str], arch: str
     else:
         install_s3rver()
         exe = create(python, flavour, lock)
-    steps.say(f"==> pytest with {flavour} pysam on {steps.python_tag(exe)} {arch or platform.machine()}")
+    steps.say(f"==> pytest with {flavour} pysam on {process.python_tag(exe)} {arch or platform.machine()}")
     # The suite's own conftest isolates every test from these; they reach only
     # `--s3-endpoint` runs, which take credentials and CA from the usual places.
     passed_on = {k: v for k, v in os.environ.items() if k.startswith(("AWS_", "SSL_CERT_")) or k == "CURL_CA_BUNDLE"}
     return subprocess.run([exe, "-m", "pytest", f"--pysam={flavour}", *args], cwd=paths.ROOT,
-                          env=steps.clean_env(passed_on)).returncode
+                          env=process.clean_env(passed_on)).returncode

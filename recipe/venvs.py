@@ -8,32 +8,32 @@ import shutil
 import sys
 from pathlib import Path
 
-from . import paths, steps
+from . import paths, process, stamps, steps
 from .errors import RecipeError
 
 
 def build_env(python: str) -> Path:
     """build/venvs/build-cpXY with requirements/build.lock installed (every file checked
     against its sha256); returns its python."""
-    tag = steps.python_tag(python)
+    tag = process.python_tag(python)
     venv = paths.VENVS / f"build-{tag}"
     req = paths.BUILD_LOCK
     # the interpreter underneath, not the path given: every venv of one Python shares the build env
-    fp = steps.fingerprint(req, steps.output([python, "-c", "import sys; print(sys.base_prefix, sys.version)"]))
+    fp = stamps.fingerprint(req, process.output([python, "-c", "import sys; print(sys.base_prefix, sys.version)"]))
     exe = venv / "bin" / "python"
     stamp = venv / "pysam-s3.stamp"
-    if steps.is_current(stamp, fp, [exe, paths.BUILD_TOOLS]):
+    if stamps.is_current(stamp, fp, [exe, paths.BUILD_TOOLS]):
         return exe
     log = steps.new_log(f"venv-build-{tag}")
     with steps.step(f"create the {tag} build environment (log: {log})"):
         fresh(python, venv, log)
         # the files first, checked against the lock's sha256, then installed from them alone:
         # an isolated `pip wheel .` can take its build requirements from the same folder
-        steps.run([exe, "-m", "pip", "download", "--disable-pip-version-check", "--require-hashes", "-r", req,
+        process.run([exe, "-m", "pip", "download", "--disable-pip-version-check", "--require-hashes", "-r", req,
                    "-d", paths.BUILD_TOOLS], log=log, what=f"downloading {req.name}")
-        steps.run([exe, "-m", "pip", "install", "--disable-pip-version-check", "--require-hashes", "--no-index",
+        process.run([exe, "-m", "pip", "install", "--disable-pip-version-check", "--require-hashes", "--no-index",
                    "--find-links", paths.BUILD_TOOLS, "-r", req], log=log, what=f"installing {req.name} into {venv}")
-    steps.record(stamp, fp)
+    stamps.record(stamp, fp)
     return exe
 
 
@@ -42,7 +42,7 @@ def fresh(python: str, venv: Path, log: Path, pip: bool = True) -> Path:
     ensurepip), to be filled by install() instead."""
     if venv.exists():
         shutil.rmtree(venv)
-    steps.run([python, "-m", "venv", *(() if pip else ("--without-pip",)), venv], log=log,
+    process.run([python, "-m", "venv", *(() if pip else ("--without-pip",)), venv], log=log,
               what=f"creating venv {venv}")
     return venv / "bin" / "python"
 
@@ -55,4 +55,4 @@ def install(exe: Path, args: list[str | Path], log: Path, what: str) -> None:
         raise RecipeError("uv is not installed next to this interpreter nor on PATH: it is in "
                           "requirements/tools.txt (make tools)")
     # --system-certs: the machine's trust store, as pip uses it (a registry mirror's CA is there)
-    steps.run([uv, "pip", "install", "--system-certs", "--python", exe, *args], log=log, what=what)
+    process.run([uv, "pip", "install", "--system-certs", "--python", exe, *args], log=log, what=what)

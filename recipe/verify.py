@@ -9,7 +9,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from . import features, paths, repair, steps, venvs
+from . import features, paths, process, repair, steps, venvs
 from .errors import RecipeError
 from .lock import Lock
 from .options import Options
@@ -26,8 +26,8 @@ def verify(wheel: Path, python: str, lock: Lock, options: Options) -> dict:
         exe = venvs.fresh(python, venv, log, pip=False)
         venvs.install(exe, ["--no-deps", "--offline", wheel], log, "installing the wheel")
         with tempfile.TemporaryDirectory() as cwd:  # away from the source tree
-            report = json.loads(steps.output([exe, "-m", "pysam_s3", "--json"], cwd=cwd,
-                                             env=steps.clean_env()))
+            report = json.loads(process.output([exe, "-m", "pysam_s3", "--json"], cwd=cwd,
+                                             env=process.clean_env()))
         expected = buildinfo.wheel_version(lock, options)
         problems = []
         if report["version"] != expected:

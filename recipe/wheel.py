@@ -20,7 +20,7 @@ import hashlib
 import shutil
 from pathlib import Path
 
-from . import cross, lock as lock_mod, toolchain, options as options_mod, paths, repair as repair_mod, steps, venvs
+from . import cross, lock as lock_mod, options as options_mod, paths, process, repair as repair_mod, stamps, steps, toolchain, venvs
 from . import verify as verify_mod
 from .errors import RecipeError
 
@@ -32,7 +32,7 @@ def package(build_python: Path, tag: str, config_settings: dict[str, str] | None
     log = steps.new_log(f"package-{tag}")
     settings = [f"-C{key}={value}" for key, value in (config_settings or {}).items()]
     with steps.step(f"the PEP 517 build of the {tag} wheel (log: {log})"):
-        steps.run([build_python, "-m", "build", "--wheel", "--no-isolation", *settings, "--outdir", out,
+        process.run([build_python, "-m", "build", "--wheel", "--no-isolation", *settings, "--outdir", out,
                    paths.ROOT], cwd=paths.ROOT, log=log, what="the PEP 517 build")
         wheels = sorted(out.glob("*.whl"))
         if len(wheels) != 1:
@@ -51,18 +51,18 @@ def build(python: str, arch: str | None = None) -> Path:
     with options_mod.overridden(overrides):
         options = options_mod.load()  # checked before the build starts
     build_python = venvs.build_env(python)
-    tag = steps.python_tag(build_python)
+    tag = process.python_tag(build_python)
     raw = package(build_python, tag, {options_mod.CONFIG_SETTING_PREFIX + k: v for k, v in overrides.items()})
     final = repair_mod.repair(raw)
     repair_mod.check_tag(final, toolchain.target_libc(options), options.glibc)
     # dist/.cpXY-<arch>.verified: the sha256 of the last wheel that passed verify()
     verified = paths.DIST / f".{tag}-{repair_mod.machine(final)}.verified"
     digest = _sha256(final)
-    if steps.is_current(verified, digest, [final]):
+    if stamps.is_current(verified, digest, [final]):
         steps.say(f"==> {final.relative_to(paths.ROOT)}: the same bytes as the wheel verified before")
         return final
     verified.unlink(missing_ok=True)
     target = cross.target_python(arch, python) if cross.is_cross(arch) else python
     verify_mod.verify(final, target, lock_mod.load(), options)
-    steps.record(verified, digest)
+    stamps.record(verified, digest)
     return final

@@ -17,7 +17,7 @@ import importlib
 import inspect
 from pathlib import Path
 
-from .. import epoch, fetch, paths, steps
+from .. import epoch, fetch, paths, process, stamps, steps
 from ..lock import Lock
 from ..toolchain import Toolchain
 
@@ -37,7 +37,7 @@ class DepBuild:
     log: Path
 
     def env(self) -> dict[str, str]:
-        return steps.clean_env({
+        return process.clean_env({
             **self.toolchain.env(dependency=True),
             # pkg-config must only ever see our prefix, never the machine's libraries
             "PKG_CONFIG_LIBDIR": str(self.prefix / "lib" / "pkgconfig"), "PKG_CONFIG_PATH": "",
@@ -46,7 +46,7 @@ class DepBuild:
         })
 
     def run(self, *cmd: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> None:
-        steps.run(list(cmd), cwd=cwd or self.work, env={**self.env(), **(env or {})}, log=self.log,
+        process.run(list(cmd), cwd=cwd or self.work, env={**self.env(), **(env or {})}, log=self.log,
                   what=f"{self.name} {self.version}: {Path(str(cmd[0])).name}")
 
 
@@ -57,15 +57,15 @@ def prefix_of(toolchain: Toolchain) -> Path:
 def build_all(lock: Lock, toolchain: Toolchain, jobs: int) -> Path:
     """Build every dependency not already built with the same inputs; returns the prefix."""
     prefix = prefix_of(toolchain)
-    chain = steps.fingerprint("deps", toolchain.describe(), Path(__file__))  # this file sets their env
+    chain = stamps.fingerprint("deps", toolchain.describe(), Path(__file__))  # this file sets their env
     for name in ORDER:
         module = importlib.import_module(f".{name}", __name__)
         src = lock[name]
         tree = fetch.prepare(lock, name)
         # a library rebuilds when it, its build script, or anything built before it changes
-        chain = steps.fingerprint(chain, src, steps.fingerprint(tree), inspect.getsource(module))
+        chain = stamps.fingerprint(chain, src, stamps.fingerprint(tree), inspect.getsource(module))
         stamp = prefix / f".{name}.stamp"
-        if steps.is_current(stamp, chain):
+        if stamps.is_current(stamp, chain):
             continue
         log = steps.new_log(f"{name}-{toolchain.name}")
         work = paths.NATIVE / toolchain.name / "work" / name
@@ -75,5 +75,5 @@ def build_all(lock: Lock, toolchain: Toolchain, jobs: int) -> Path:
             module.build(DepBuild(name, src.version, work, prefix, toolchain, jobs, log))
             for la in prefix.rglob("*.la"):  # libtool archives carry absolute dependency paths
                 la.unlink()
-        steps.record(stamp, chain)
+        stamps.record(stamp, chain)
     return prefix

@@ -9,13 +9,13 @@ import time
 
 import pytest
 
-from recipe import steps
+from recipe import buildlock
 from tests.conftest import ROOT
 
 HOLDER = """
 import sys, time
-from recipe import steps
-with steps.exclusive():
+from recipe import buildlock
+with buildlock.exclusive():
     print("holding", flush=True)
     time.sleep(float(sys.argv[1]))
 """
@@ -27,7 +27,7 @@ def test_a_second_run_waits_and_says_why(capsys):
     try:
         assert holder.stdout.readline().strip() == "holding"
         start = time.monotonic()
-        with steps.exclusive():
+        with buildlock.exclusive():
             waited = time.monotonic() - start
         assert waited > 1.0
         assert f"waiting for another recipe run (pid {holder.pid}:" in capsys.readouterr().out
@@ -36,8 +36,8 @@ def test_a_second_run_waits_and_says_why(capsys):
 
 
 def test_reentrant_within_a_process():
-    with steps.exclusive():
-        with steps.exclusive():
+    with buildlock.exclusive():
+        with buildlock.exclusive():
             pass
-        with steps.exclusive():
+        with buildlock.exclusive():
             pass

@@ -14,7 +14,7 @@ import pytest
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
 
-from recipe import _toml, paths, steps
+from recipe import _toml, paths, process
 from tests.conftest import ROOT
 
 
@@ -61,7 +61,7 @@ def test_the_lock_pins_every_build_requirement_with_hashes():
 
 
 def test_the_build_venv_holds_what_the_lock_says():
-    python = paths.VENVS / f"build-{steps.python_tag(sys.executable)}" / "bin" / "python"
+    python = paths.VENVS / f"build-{process.python_tag(sys.executable)}" / "bin" / "python"
     code = "import importlib.metadata as m, json; print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"
     installed = {normal(k): v for k, v in json.loads(subprocess.run(
         [str(python), "-c", code], capture_output=True, text=True, check=True, timeout=60).stdout).items()}

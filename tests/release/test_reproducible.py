@@ -8,7 +8,7 @@ import subprocess
 import sys
 import zipfile
 
-from recipe import epoch, reproducible, steps
+from recipe import epoch, process, reproducible
 from tests.conftest import ROOT
 
 
@@ -54,7 +54,7 @@ def test_every_step_gets_it_and_dependencies_get_a_constant(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     epoch.source_date_epoch.cache_clear()
     try:
-        assert steps.clean_env()["SOURCE_DATE_EPOCH"] == "1700000000"
+        assert process.clean_env()["SOURCE_DATE_EPOCH"] == "1700000000"
         from recipe import deps, toolchain
         tc = toolchain.Toolchain("t", "cc", "ar", "ranlib", ("-O2",), "cc 1")
         build = deps.DepBuild("x", "1", ROOT, ROOT, tc, 1, ROOT / "log")

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from recipe import lock, sbom, steps, testenv
+from recipe import lock, process, sbom, testenv
 
 from .conftest import tool
 
@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.ours, pytest.mark.timeout(120)]
 
 @pytest.fixture(scope="module")
 def wheel():
-    return testenv.our_wheel(steps.python_tag())
+    return testenv.our_wheel(process.python_tag())
 
 
 @pytest.fixture(scope="module")
