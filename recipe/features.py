@@ -40,22 +40,22 @@ int main(void) { printf("%s\n%s\n", hts_version(), hts_feature_string()); return
 def query(libhts: Path, toolchain: Toolchain | None = None) -> dict[str, str]:
     """{'version': '1.24', 'features': 'build=configure libcurl=yes ...'} of a built libhts."""
     if toolchain is not None and toolchain.cross:
-        return _query_emulated(libhts, toolchain)
+        return _query_by_program(libhts, toolchain)
     proc = subprocess.run([sys.executable, "-c", _QUERY, str(libhts)], capture_output=True, text=True, timeout=120)
     if proc.returncode != 0:
         raise RecipeError(f"cannot load {libhts} to read its features:\n{proc.stderr.strip()}")
     return json.loads(proc.stdout)
 
 
-def _query_emulated(libhts: Path, toolchain: Toolchain) -> dict[str, str]:
+def _query_by_program(libhts: Path, toolchain: Toolchain) -> dict[str, str]:
     with tempfile.TemporaryDirectory() as tmp:
         source, program = Path(tmp) / "query.c", Path(tmp) / "query"
         source.write_text(_QUERY_C)
         built = subprocess.run([toolchain.cc, "-o", program, source, str(libhts), f"-Wl,-rpath,{libhts.parent}"],
                                capture_output=True, text=True, timeout=300)
         if built.returncode != 0:
-            raise RecipeError(f"cannot build a {toolchain.arch} {toolchain.libc} program against {libhts} to read its features:\n"
-                              + built.stderr.strip())
+            raise RecipeError(f"cannot build a {toolchain.arch} {toolchain.libc} program against {libhts} "
+                              f"to read its features:\n{built.stderr.strip()}")
         runner = cross.runner(toolchain.arch, toolchain.libc)
         proc = subprocess.run([*runner, str(program)], capture_output=True, text=True, timeout=120)
     if proc.returncode != 0 or len(proc.stdout.splitlines()) != 2:

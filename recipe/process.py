@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -59,6 +60,15 @@ def run(cmd: list[str | os.PathLike], *, log: Path, cwd: Path | None = None,
             f"{what or 'a build step'} failed: `{shlex.join(argv)}` exited with {proc.returncode}"
             f" (in {cwd or os.getcwd()}).\nFull log: {log}\nLast lines:\n{_tail(log)}"
         )
+
+
+def tool(name: str, missing: str) -> str:
+    """A command installed next to this interpreter (its venv's bin/), else on PATH;
+    `missing` says where it comes from when it is neither."""
+    found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
+    if not found:
+        raise RecipeError(f"{name} is not installed next to this interpreter nor on PATH: {missing}")
+    return found
 
 
 def output(cmd: list[str | os.PathLike], **kw) -> str:

@@ -54,7 +54,7 @@ def build(lock: Lock, htslib: Htslib, toolchain: Toolchain, python: str) -> Path
             "LDSHARED": f"{toolchain.cc} -shared",
             # pysam links -lz itself: our static, hidden-visibility zlib. $ORIGIN: the
             # extensions find libhts.so.3 next to themselves in the wheel.
-            "CPPFLAGS": " ".join([f"-I{htslib.deps}/include", *filter(None, [target.pop("CPPFLAGS", "")])]),
+            "CPPFLAGS": " ".join([f"-I{htslib.deps}/include", *([target.pop("CPPFLAGS")] if target else [])]),
             "LDFLAGS": f"-L{htslib.deps}/lib -Wl,-rpath,$ORIGIN",
             "HTSLIB_MODE": "external",
             "HTSLIB_LIBRARY_DIR": str(htslib.libdir),

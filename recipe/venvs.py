@@ -5,11 +5,9 @@ venvs in which a finished wheel is installed and checked."""
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
 from . import paths, process, stamps, steps
-from .errors import RecipeError
 
 
 def build_env(python: str) -> Path:
@@ -50,9 +48,6 @@ def fresh(python: str, venv: Path, log: Path, pip: bool = True) -> Path:
 def install(exe: Path, args: list[str | Path], log: Path, what: str) -> None:
     """uv (requirements/tools.txt) installs into the venv of `exe` from this machine: for
     another machine's interpreter under qemu, pip itself would run emulated."""
-    uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
-    if not uv:
-        raise RecipeError("uv is not installed next to this interpreter nor on PATH: it is in "
-                          "requirements/tools.txt (make tools)")
+    uv = process.tool("uv", "it is in requirements/tools.txt (make tools)")
     # --system-certs: the machine's trust store, as pip uses it (a registry mirror's CA is there)
     process.run([uv, "pip", "install", "--system-certs", "--python", exe, *args], log=log, what=what)

@@ -16,12 +16,11 @@ verified) leaves them there without another verification.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from pathlib import Path
 
-from . import cross, lock as lock_mod, options as options_mod, paths, process, repair as repair_mod, stamps, steps, toolchain, venvs
-from . import verify as verify_mod
+from . import cross, fetch, lock as lock_mod, options as options_mod, paths, process, repair as repair_mod
+from . import stamps, steps, toolchain, venvs, verify as verify_mod
 from .errors import RecipeError
 
 
@@ -40,10 +39,6 @@ def package(build_python: Path, tag: str, config_settings: dict[str, str] | None
     return wheels[0]
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def build(python: str, arch: str | None = None) -> Path:
     """The wheel for `python`, for this machine or (arch) another one: a cross build,
     checked with that machine's CPython under qemu (recipe/cross.py)."""
@@ -57,12 +52,14 @@ def build(python: str, arch: str | None = None) -> Path:
     repair_mod.check_tag(final, toolchain.target_libc(options), options.glibc)
     # dist/.cpXY-<arch>.verified: the sha256 of the last wheel that passed verify()
     verified = paths.DIST / f".{tag}-{repair_mod.machine(final)}.verified"
-    digest = _sha256(final)
+    digest = fetch.sha256_of(final)
     if stamps.is_current(verified, digest, [final]):
         steps.say(f"==> {final.relative_to(paths.ROOT)}: the same bytes as the wheel verified before")
         return final
     verified.unlink(missing_ok=True)
-    target = cross.target_python(arch, python) if cross.is_cross(arch) else python
+    # the machine the options name (--arch, or arch in [tool.pysam-s3]): its CPython checks the wheel
+    target_arch = toolchain.target_arch(options)
+    target = cross.target_python(target_arch, python) if cross.is_cross(target_arch) else python
     verify_mod.verify(final, target, lock_mod.load(), options)
     stamps.record(verified, digest)
     return final

@@ -15,8 +15,8 @@ WITHOUT = ("libpsl", "libidn2", "brotli", "zstd", "nghttp2", "nghttp3", "ngtcp2"
 
 def build(b):
     p = b.prefix
-    b.run("./configure", *b.toolchain.host_args, f"--prefix={p}", f"--libdir={p}/lib", "--disable-shared", "--enable-static",
-          "--with-pic", f"--with-openssl={p}", f"--with-zlib={p}", "--with-ca-fallback",
+    b.run("./configure", *b.toolchain.host_args, f"--prefix={p}", f"--libdir={p}/lib", "--disable-shared",
+          "--enable-static", "--with-pic", f"--with-openssl={p}", f"--with-zlib={p}", "--with-ca-fallback",
           *(f"--disable-{x}" for x in DISABLED_PROTOCOLS), *(f"--without-{x}" for x in WITHOUT),
           "--disable-ntlm", "--disable-kerberos-auth", "--disable-negotiate-auth", "--disable-manual",
           "--disable-docs", "--disable-libcurl-option", "--enable-ipv6", "--enable-threaded-resolver",
