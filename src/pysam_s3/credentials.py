@@ -6,10 +6,19 @@ EKS, IAM Identity Center/SSO, credential_process, container credentials for
 ECS, AWS Batch and EKS Pod Identity, EC2 instance metadata) come from
 botocore, the AWS SDK for Python, when it is installed (`pip install botocore`,
 or the wheel's `aws` extra): `import pysam` registers it with htslib, which
-then asks it for the keys at every open and again before temporary keys
-expire. botocore then resolves the whole chain, in the SDK's order, so pysam
-uses exactly the keys boto3 would; keys in an s3:// URL still come first,
-htslib's s3cfg and ~/.awssecret last.
+then asks it for the keys whenever an s3:// URL is opened. botocore resolves
+the whole chain, in the SDK's order, so pysam uses exactly the keys boto3
+would; keys in an s3:// URL still come first, htslib's s3cfg and
+~/.awssecret last.
+
+Threads: htslib calls the provider only on the thread that opened a file,
+never on its own worker threads (a BGZF reader signs requests while the
+thread that waits for it may hold the GIL: calling into Python there would
+deadlock). So that requests signed by those threads have fresh keys too, a
+thread of our own (`Renewal`) asks botocore again 15 minutes before
+temporary keys expire and pushes the new ones into htslib
+(hts_s3_credentials_update); requests take them from there without waiting
+for Python.
 
 Nothing here changes os.environ or writes keys anywhere: they go from
 botocore to htslib in memory.
@@ -42,6 +51,8 @@ METHODS = {
     "ec2-credentials-file": "an EC2 credentials file",
 }
 NO_CREDENTIALS_TTL = 30.0  # s: how long "none found" stands before the chain is asked again
+RENEWAL_MARGIN = 15 * 60  # s before expiry: botocore's advisory refresh window
+RENEWAL_PAUSE = (1.0, 60.0)  # s: bounds of the pause between renewals of keys already inside it
 
 
 def available() -> bool:
@@ -118,17 +129,102 @@ def _errno_for(exc: Exception) -> int:
     return errno.EACCES
 
 
+def _profile_arg(profile: bytes, flags: int) -> str | None:
+    """The profile botocore is asked for: the one htslib names if it was given
+    explicitly, else None (botocore picks it from the environment, as boto3 does)."""
+    return profile.decode() if flags & libhts.PROFILE_EXPLICIT and profile else None
+
+
+class Renewal:
+    """Renews the keys of open files before they expire, on a thread of its own.
+
+    htslib asks the provider only when a file is opened; every (profile,
+    flags) it was given keys for is remembered here with their expiry, and
+    RENEWAL_MARGIN before it this thread asks the chain again (botocore
+    refreshes) and pushes the keys with hts_s3_credentials_update(). Keys
+    that are already inside the margin when given (a provider handing out
+    short-lived keys) are renewed every few seconds to a minute, a tenth of
+    the time they have left. Once htslib says no open file holds a
+    profile's keys, it is forgotten until the next open."""
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything (after fork: the thread does not exist in the child)."""
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._due: dict[tuple[bytes, int], float] = {}  # (profile, explicit flag) -> when to renew
+        self._thread: threading.Thread | None = None
+
+    @staticmethod
+    def due(expiry: int, now: float) -> float | None:
+        """When keys expiring at *expiry* (0: never) are to be renewed."""
+        if not expiry:
+            return None
+        if expiry - RENEWAL_MARGIN > now:
+            return expiry - RENEWAL_MARGIN
+        low, high = RENEWAL_PAUSE
+        return now + min(high, max(low, (expiry - now) / 10))
+
+    def given(self, profile: bytes, flags: int, expiry: int) -> None:
+        """htslib took keys expiring at *expiry* for (profile, flags)."""
+        when = self.due(expiry, time.time())
+        if when is None:
+            return
+        with self._lock:
+            self._due[(profile, flags & libhts.PROFILE_EXPLICIT)] = when
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="pysam-s3-credentials", daemon=True)
+                self._thread.start()
+        self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                now = time.time()
+                ready = [key for key, when in self._due.items() if when <= now]
+                later = [when for when in self._due.values() if when > now]
+            for key in ready:
+                self._renew(*key)
+            if not ready:
+                self._wake.wait(min(later) - now if later else None)
+                self._wake.clear()
+
+    def _renew(self, profile: bytes, explicit: int) -> None:
+        when = None
+        try:
+            found = _chain(_profile_arg(profile, explicit))
+        except Exception:  # noqa: BLE001 - keep the keys htslib has; try again later
+            found = None
+        if found is not None:
+            key, secret, token, expiry, source = found
+            pushed = libhts.lib().hts_s3_credentials_update(profile, explicit, key.encode(), secret.encode(),
+                                                           (token or "").encode(), expiry, source.encode())
+            if pushed == 1:  # no open file holds keys for it any more
+                with self._lock:
+                    self._due.pop((profile, explicit), None)
+                return
+            when = self.due(expiry, time.time())
+        with self._lock:
+            if when is None:  # no keys now, or keys that never expire: look again in a while
+                when = time.time() + RENEWAL_PAUSE[1]
+            self._due[(profile, explicit)] = when
+
+
 _chain = BotocoreChain()
+_renewal = Renewal()
 _callback = None  # the ctypes function htslib holds: kept alive here
 _registered = False
 
 
 def _provide(_data, profile: bytes, flags: int, out) -> int:
-    """htslib's hts_s3_credentials_func. Never lets an exception through: a
-    ctypes callback that raises would return 0 with nothing set."""
+    """htslib's hts_s3_credentials_func, called on the thread that opens a
+    file. Never lets an exception through: a ctypes callback that raises
+    would return 0 with nothing set."""
     lib = libhts.lib()
     try:
-        found = _chain(profile.decode() if flags & libhts.PROFILE_EXPLICIT and profile else None)
+        found = _chain(_profile_arg(profile, flags))
         if found is None:
             return 1
         key, secret, token, expiry, source = found
@@ -136,6 +232,7 @@ def _provide(_data, profile: bytes, flags: int, out) -> int:
                                       source.encode()) < 0:
             lib.hts_s3_credentials_error(out, b"botocore gave an empty key id or secret")
             return -errno.EACCES
+        _renewal.given(profile or b"", flags, expiry)
         return 0
     except BaseException as e:  # noqa: BLE001 - see the docstring
         lib.hts_s3_credentials_error(out, f"botocore: {type(e).__name__}: {e}".encode(errors="replace"))
@@ -143,7 +240,7 @@ def _provide(_data, profile: bytes, flags: int, out) -> int:
             # htslib found no keys and asks for the rest of the chain (instance
             # credentials): not reaching a metadata service means none; the
             # reason goes into the message of a refused request
-            _chain.remember_none(profile.decode() if flags & libhts.PROFILE_EXPLICIT and profile else None)
+            _chain.remember_none(_profile_arg(profile, flags))
             return 1
         return -_errno_for(e)
 
@@ -191,7 +288,7 @@ def installed() -> bool:
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_chain.reset)
+    os.register_at_fork(after_in_child=lambda: (_chain.reset(), _renewal.reset()))
 
 
 def describe_expiry(seconds: int) -> str:

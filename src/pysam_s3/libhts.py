@@ -49,6 +49,9 @@ def lib() -> ctypes.CDLL:
     h.hts_s3_credentials_set.restype = ctypes.c_int
     h.hts_s3_credentials_set.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
                                          ctypes.c_int64, ctypes.c_char_p]
+    h.hts_s3_credentials_update.restype = ctypes.c_int
+    h.hts_s3_credentials_update.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_char_p,
+                                            ctypes.c_char_p, ctypes.c_int64, ctypes.c_char_p]
     h.hts_s3_credentials_error.restype = None
     h.hts_s3_credentials_error.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
     h.hts_s3_set_config.restype = ctypes.c_int

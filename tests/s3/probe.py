@@ -53,14 +53,19 @@ def read_in_worker(kind: str, path: str, regions: list) -> tuple[int, dict[str, 
 
 def digest(kind: str, path: str, regions: list, **open_kw) -> dict[str, dict]:
     """Like read(), but only a count and a SHA-256 over the records of each region."""
-    out = {}
     with OPENERS[kind](path, **open_kw) as handle:
-        for region in regions:
-            sha, n = hashlib.sha256(), 0
-            for record in _records(handle, kind, region):
-                sha.update(record.encode() + b"\n")
-                n += 1
-            out[region_name(region)] = {"records": n, "sha256": sha.hexdigest()}
+        return digest_open(handle, kind, regions)
+
+
+def digest_open(handle, kind: str, regions: list) -> dict[str, dict]:
+    """digest() on a file already open."""
+    out = {}
+    for region in regions:
+        sha, n = hashlib.sha256(), 0
+        for record in _records(handle, kind, region):
+            sha.update(record.encode() + b"\n")
+            n += 1
+        out[region_name(region)] = {"records": n, "sha256": sha.hexdigest()}
     return out
 
 

@@ -207,6 +207,7 @@ class S3Proxy:
             self.seen.append((method, path, status))
             self._log.append({"method": method, "path": path, "host": headers.get("Host"),
                               "range": headers.get("Range"), "region": signing_region(headers),
+                              "key_id": signing_key_id(headers),
                               "status": status, "bytes": served, "fault": fault})
 
     def wait_idle(self, limit: float = 10.0) -> None:
@@ -228,11 +229,23 @@ class S3Proxy:
                 "log": log}
 
 
-def signing_region(headers) -> str | None:
-    """The region a SigV4 request was signed for (its credential scope: no secret)."""
+def _credential_scope(headers) -> list[str]:
+    """KEYID/DATE/REGION/SERVICE/aws4_request of a SigV4 Authorization header (no secret)."""
     auth = headers.get("Authorization") or ""
     scope = auth.partition("Credential=")[2].split(",")[0].split("/")
-    return scope[2] if len(scope) == 5 else None
+    return scope if len(scope) == 5 else []
+
+
+def signing_region(headers) -> str | None:
+    """The region a SigV4 request was signed for."""
+    scope = _credential_scope(headers)
+    return scope[2] if scope else None
+
+
+def signing_key_id(headers) -> str | None:
+    """The access key id a SigV4 request was signed with (an id, not a secret)."""
+    scope = _credential_scope(headers)
+    return scope[0] if scope else None
 
 
 def error_document(code: str, fields: dict[str, str]) -> bytes:
