@@ -18,10 +18,14 @@ from tests.s3.runner import probe_call, run
 pytestmark = pytest.mark.timeout(120)
 
 
-def cache_files(home) -> dict[str, bytes]:
-    """The index cache's entries (file name -> bytes), temporary files included."""
-    cache = home / ".cache" / "htslib" / "indexes"
-    return {p.name: p.read_bytes() for p in cache.iterdir()} if cache.exists() else {}
+TAG = "CACHEDIR.TAG"  # the Cache Directory Tagging Specification's file, written with a new cache
+
+
+def cache_files(home, folder=None) -> dict[str, bytes]:
+    """The index cache's entries (file name -> bytes), temporary files included,
+    its CACHEDIR.TAG left out."""
+    cache = folder or home / ".cache" / "htslib" / "indexes"
+    return {p.name: p.read_bytes() for p in cache.iterdir() if p.name != TAG} if cache.exists() else {}
 
 
 def upload(ep, local, key: str) -> None:
@@ -38,6 +42,8 @@ def test_a_remote_index_goes_into_the_cache_not_the_working_directory(endpoint, 
     assert outcome.cwd_files == []
     index = (dataset / datasets.INDEXED[name]).read_bytes()
     assert list(cache_files(home).values()) == [index], "the cache does not hold exactly the remote index"
+    tag = (home / ".cache" / "htslib" / "indexes" / TAG).read_text()
+    assert tag.startswith("Signature: 8a477f597d28d172789f06886806bc55\n")
 
 
 def test_a_same_named_index_in_the_working_directory_is_not_used(endpoint, dataset, isolated):
@@ -114,3 +120,100 @@ def test_processes_filling_the_cache_at_once(moto, dataset, home):
     for outcome in outcomes:
         assert_read_bam(outcome, dataset)
     assert list(cache_files(home).values()) == [(dataset / "reads.bam.bai").read_bytes()]
+
+
+# --- the cache never touches what it did not write ---------------------------------
+
+def user_files(folder) -> dict[str, bytes]:
+    """Three files of the user's, one of them hidden, as a data folder holds them."""
+    folder.mkdir(exist_ok=True)
+    files = {"sample.bam": b"BAM\1 not really", "notes.txt": b"keep me\n", ".hidden": b"mine too"}
+    for name, body in files.items():
+        (folder / name).write_bytes(body)
+    return files
+
+
+def test_a_cache_pointed_at_a_data_folder_leaves_its_files(moto, dataset, isolated):
+    """HTS_INDEX_CACHE names a folder of the user's files and the bound is 0:
+    eviction used to delete them all at the first region query. Only names of
+    the cache's own form are ever removed."""
+    folder = isolated / "data"
+    files = user_files(folder)
+    env = moto.env(HTS_INDEX_CACHE=str(folder), HTS_INDEX_CACHE_SIZE="0")
+    assert_read_bam(read_bam(moto.url(BAM), env), dataset)
+    outcome = run(probe_call("read", "variants", moto.url("data/calls.vcf.gz"), REGION), env)
+    assert outcome.ok, str(outcome)
+    left = {name: body for name, body in cache_files(None, folder).items() if name in files}
+    assert left == files
+    ours = {name: body for name, body in cache_files(None, folder).items() if name not in files}
+    assert list(ours.values()) == [(dataset / "calls.vcf.gz.tbi").read_bytes()]  # the bound still holds for its own
+    assert not (folder / TAG).exists(), "a folder the cache did not make is not tagged"
+
+
+def unsafe_folder(kind: str, isolated):
+    """(HTS_INDEX_CACHE, HTS_INDEX_CACHE_SIZE, what stderr must say) for a setting the cache refuses."""
+    if kind == "relative":
+        return ".", None, "HTS_INDEX_CACHE must be an absolute path"
+    if kind == "negative size":
+        return str(isolated / "cache"), "-1", "HTS_INDEX_CACHE_SIZE must be a number of MiB, not '-1'"
+    if kind == "size not a number":
+        return str(isolated / "cache"), "1GB", "HTS_INDEX_CACHE_SIZE must be a number of MiB, not '1GB'"
+    target = isolated / "target"
+    target.mkdir()
+    if kind == "symbolic link":
+        (isolated / "link").symlink_to(target)
+        return str(isolated / "link"), None, "it is a symbolic link"
+    if kind == "others may write":
+        target.chmod(0o777)
+        return str(target), None, "other users may write to it (mode 777)"
+    if kind == "another user's":
+        import os
+        os.chown(target, 65534, 65534)  # nobody (the tests run as root)
+        return str(target), None, "it belongs to another user (uid 65534)"
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize("kind", ["relative", "negative size", "size not a number", "symbolic link",
+                                  "others may write", "another user's"])
+def test_a_cache_setting_that_is_not_safe_is_refused(moto, dataset, isolated, home, kind):
+    """The index is then read from the server, and stderr says why the cache
+    was not used; nothing is written to the folder or the working directory."""
+    folder, size, why = unsafe_folder(kind, isolated)
+    env = moto.env(HTS_INDEX_CACHE=folder, **({"HTS_INDEX_CACHE_SIZE": size} if size else {}))
+    work = isolated / "work"
+    work.mkdir()
+    outcome = run(probe_call("read", "alignments", moto.url(BAM), REGION), env, cwd=work)
+    assert_read_bam(outcome, dataset)
+    assert f"Not using the index cache {folder}: {why}" in outcome.stderr, outcome.stderr
+    assert outcome.cwd_files == []
+    if (isolated / "target").exists():
+        assert list((isolated / "target").iterdir()) == []
+    assert cache_files(home) == {}
+
+
+def test_an_entry_that_no_longer_matches_is_fetched_again(moto, dataset, home):
+    """An entry whose bytes changed since it was stored (a disk error, another
+    program) is not trusted: its MD5 no longer matches, so it is fetched again."""
+    assert_read_bam(read_bam(moto.url(BAM), moto.env()), dataset)
+    [name] = cache_files(home)
+    entry = home / ".cache" / "htslib" / "indexes" / name
+    good = entry.read_bytes()
+    entry.write_bytes(good[:100] + bytes([good[100] ^ 0xFF]) + good[101:])
+    outcome = read_bam(moto.url(BAM), moto.env())
+    assert_read_bam(outcome, dataset)
+    assert "does not match its MD5; fetching it again" in outcome.stderr
+    assert cache_files(home) == {name: good}
+
+
+def test_processes_evicting_each_others_entries(moto, dataset, home):
+    """16 processes read two BAMs at once with a bound of 0, so each store
+    evicts the other BAM's entry, possibly between another process's 304 and
+    its load: every read gets exactly the local records (a vanished entry is
+    fetched again)."""
+    urls = [moto.url(BAM), moto.url("data/other.bam")] * 8
+    env = moto.env(HTS_INDEX_CACHE_SIZE="0")
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        outcomes = list(pool.map(lambda url: read_bam(url, env, timeout=60), urls))
+    for url, outcome in zip(urls, outcomes):
+        name = url.rsplit("/", 1)[1]
+        assert_same_records(outcome, probe.read("alignments", str(dataset / name), REGION))
