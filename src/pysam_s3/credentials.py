@@ -21,11 +21,14 @@ temporary keys expire and pushes the new ones into htslib
 for Python.
 
 Nothing here changes os.environ or writes keys anywhere: they go from
-botocore to htslib in memory.
+botocore to htslib in memory. `import pysam` imports nothing of this module:
+pysam's libchtslib registers the provider and imports this module on the
+first call.
 """
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import importlib.util
 import os
@@ -214,15 +217,14 @@ class Renewal:
 
 _chain = BotocoreChain()
 _renewal = Renewal()
-_callback = None  # the ctypes function htslib holds: kept alive here
-_registered = False
 
 
-def _provide(_data, profile: bytes, flags: int, out) -> int:
-    """htslib's hts_s3_credentials_func, called on the thread that opens a
-    file. Never lets an exception through: a ctypes callback that raises
-    would return 0 with nothing set."""
+def provide(profile: bytes, flags: int, creds: int) -> int:
+    """htslib's hts_s3_credentials_func (pysam's libchtslib calls it, with the
+    address of htslib's hts_s3_credentials), on the thread that opens a file.
+    Never lets an exception through."""
     lib = libhts.lib()
+    out = ctypes.c_void_p(creds)
     try:
         found = _chain(_profile_arg(profile, flags))
         if found is None:
@@ -255,22 +257,17 @@ def source(profile: str | None = None) -> str | None:
 def install() -> bool:
     """Register botocore's chain with htslib, if botocore is installed (it is
     imported only when an s3:// URL is first opened). Returns whether it was
-    registered. `import pysam` calls this."""
-    global _callback, _registered
-    if not available():
-        return False
-    if _callback is None:
-        _callback = libhts.CREDENTIALS_FUNC(_provide)
-    libhts.lib().hts_s3_set_credentials_provider(_callback, None)
-    _registered = True
-    return True
+    registered. `import pysam` does this by itself."""
+    import pysam.libchtslib
+
+    return pysam.libchtslib._s3_credentials_provider(available())
 
 
 def uninstall() -> None:
     """Back to htslib's own reading of the static configuration."""
-    global _registered
-    libhts.lib().hts_s3_set_credentials_provider(libhts.CREDENTIALS_FUNC(), None)
-    _registered = False
+    import pysam.libchtslib
+
+    pysam.libchtslib._s3_credentials_provider(False)
 
 
 def chain_description() -> str:
@@ -284,7 +281,9 @@ def chain_description() -> str:
 
 def installed() -> bool:
     """Whether botocore's chain is what htslib asks for credentials."""
-    return _registered
+    import pysam.libchtslib
+
+    return pysam.libchtslib._s3_credentials_provider()
 
 
 if hasattr(os, "register_at_fork"):

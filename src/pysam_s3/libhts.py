@@ -8,9 +8,8 @@ import ctypes.util
 import functools
 import os
 
-# int provider(void *data, const char *profile, int flags, hts_s3_credentials *creds)
-PROFILE_EXPLICIT, NOTHING_ELSE_FOUND = 1, 2  # the flags (htslib/hfile.h)
-CREDENTIALS_FUNC = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_void_p)
+# the flags of hts_s3_credentials_func (htslib/hfile.h)
+PROFILE_EXPLICIT, NOTHING_ELSE_FOUND = 1, 2
 
 
 class _DlInfo(ctypes.Structure):
@@ -44,8 +43,6 @@ def lib() -> ctypes.CDLL:
         getattr(h, name).restype = ctypes.c_char_p
     h.hfile_error_detail.restype = ctypes.c_char_p
     h.hfile_error_detail.argtypes = [ctypes.c_int]
-    h.hts_s3_set_credentials_provider.restype = None
-    h.hts_s3_set_credentials_provider.argtypes = [CREDENTIALS_FUNC, ctypes.c_void_p]
     h.hts_s3_credentials_set.restype = ctypes.c_int
     h.hts_s3_credentials_set.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p,
                                          ctypes.c_int64, ctypes.c_char_p]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import tarfile
 
 import pytest
 
@@ -108,3 +109,75 @@ def test_libdeflate_x86_code_compiles_with_the_toolchain(tmp_path):
     assert patched.returncode == 0, patched.stderr[-2000:]
     before = compile_crc32(unpatched)
     assert before.returncode != 0 and "requires target feature" in before.stderr, before.stderr[-2000:]
+
+
+# libcurl functions newer than 7.18 (symbols-in-versions lists macros and enums
+# only), from curl's man pages ("Added in")
+CURL_FUNCTIONS = {"curl_multi_wait": "7.28.0", "curl_multi_poll": "7.66.0", "curl_multi_wakeup": "7.68.0",
+                  "curl_easy_upkeep": "7.62.0", "curl_url": "7.62.0", "curl_mime_init": "7.56.0",
+                  "curl_global_sslset": "7.56.0", "curl_easy_option_by_name": "7.73.0",
+                  "curl_easy_header": "7.83.0", "curl_ws_recv": "7.86.0", "curl_ws_send": "7.86.0"}
+VERSION_GUARD = re.compile(r"#\s*(if|elif)\s+LIBCURL_VERSION_NUM\s*(>=|<)\s*0x([0-9a-fA-F]{6})")
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in text.split("."))
+
+
+def libcurl_uses(source: str) -> list[tuple[int, str, tuple[int, ...]]]:
+    """(line, symbol, the newest libcurl the line may assume) for each libcurl
+    symbol used outside comments and strings: code under `#if
+    LIBCURL_VERSION_NUM >= X` may assume X, any other only configure's minimum
+    (an `#else` or `< X` branch is for older ones). Symbols the file #defines
+    itself, or tests with #ifdef, count as there."""
+    source = re.sub(r"/\*.*?\*/", lambda m: "\n" * m.group().count("\n"), source, flags=re.S)
+    defined = set(re.findall(r"#\s*(?:define|ifdef|ifndef)\s+(CURL\w+)", source))
+    stack: list[tuple[int, ...] | None] = []
+    uses = []
+    for number, line in enumerate(source.splitlines(), 1):
+        directive = line.strip()
+        guard = VERSION_GUARD.match(directive)
+        if guard:
+            hexa = guard.group(3)
+            version = (int(hexa[:2], 16), int(hexa[2:4], 16), int(hexa[4:], 16)) if guard.group(2) == ">=" else None
+            if guard.group(1) == "if":
+                stack.append(version)
+            else:
+                stack[-1] = version
+            continue
+        if directive.startswith(("#if", "#ifdef", "#ifndef")):
+            stack.append(None)
+        elif directive.startswith("#else") and stack:
+            stack[-1] = None
+        elif directive.startswith("#endif") and stack:
+            stack.pop()
+        if directive.startswith("#"):
+            continue
+        code = re.sub(r'"(\\.|[^"\\])*"', '""', line.split("//")[0])
+        allowed = max((v for v in stack if v), default=())
+        for symbol in re.findall(r"\b(CURL[A-Z0-9_]+|curl_[a-z_]+)\b", code):
+            if symbol not in defined:
+                uses.append((number, symbol, allowed))
+    return uses
+
+
+def test_libcurl_symbols_are_within_what_configure_accepts(tmp_path):
+    """configure accepts libcurl 7.18: whatever the series' network code uses
+    of a newer libcurl is under a LIBCURL_VERSION_NUM guard (curl_multi_poll
+    came in 7.66, the proxy CA options in 7.52)."""
+    minimum = _version(re.search(r"library is too old \((\d+\.\d+)\+ required\)",
+                                 (ROOT / "vendor/htslib/src/configure.ac").read_text()).group(1) + ".0")
+    curl = next((ROOT / "build" / "downloads").glob("curl-*.tar.*"))
+    with tarfile.open(curl) as tar:
+        member = next(m for m in tar.getmembers() if m.name.endswith("docs/libcurl/symbols-in-versions"))
+        table = tar.extractfile(member).read().decode()
+    added = {f[0]: _version(f[1]) for f in (line.split() for line in table.splitlines())
+             if len(f) >= 2 and re.match(r"(CURL|curl)", f[0]) and re.match(r"\d", f[1])}
+    added.update({name: _version(v) for name, v in CURL_FUNCTIONS.items()})
+    too_new = []
+    for name in ("hfile_s3.c", "hfile_libcurl.c", "hfile_gcs.c", "hfile_curl_ca.h"):
+        for line, symbol, allowed in libcurl_uses((ROOT / "vendor/htslib/src" / name).read_text()):
+            needs = added.get(symbol, ())
+            if needs > max(minimum, allowed):
+                too_new.append(f"{name}:{line} {symbol} (libcurl {'.'.join(map(str, needs))})")
+    assert not too_new, "unguarded, newer than configure's minimum: " + ", ".join(too_new)

@@ -188,3 +188,20 @@ def test_libcurl_is_linked_not_loaded_at_run_time():
     for lib in libraries:
         data = lib.read_bytes()
         assert b"libcurl_table" not in data and b"dynamic_curl_global_init" not in data, lib.name
+
+
+IMPORT_ONLY = ("import sys, pysam\n"
+               "print(sorted(m for m in sys.modules if m.startswith(('pysam_s3', 'botocore'))))\n"
+               "print(pysam.libchtslib._s3_credentials_provider())\n")
+
+
+def test_import_pysam_imports_nothing_of_pysam_s3(tmp_path):
+    """`import pysam` costs what stock's does: the credential provider is
+    registered from pysam's own extension, and pysam_s3 (with
+    botocore) is imported only when an s3:// URL is first opened."""
+    done = subprocess.run([sys.executable, "-c", IMPORT_ONLY], capture_output=True, text=True, timeout=60,
+                          cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    modules, registered = done.stdout.splitlines()
+    assert modules == "[]"
+    assert registered == "True"  # botocore is installed in the test venv (the aws extra)
