@@ -31,6 +31,8 @@ def assert_raised(outcome: Outcome, exc_type: str, errno: int | None, message: s
     secret reached the message (the outcome is redacted: a mask there is a leak)."""
     assert not outcome.ok and not outcome.timed_out, str(outcome)
     assert outcome.error == (exc_type, errno, redact(message)), str(outcome)
+    # where a BAM or SAM may be streaming: no S3 answer may reach it
+    assert outcome.stdout == "", f"stdout of a failed run: {outcome.stdout[:300]!r}"
     assert MASK not in outcome.message, f"a secret reached the exception (masked here): {outcome.message}"
 
 

@@ -9,6 +9,8 @@ proxy are then skipped with the reason.
 
 Parametrized fixtures (ids name the endpoint):
   endpoint          every endpoint: moto, s3rver and rgw, or yours
+  data_endpoint     endpoint, plus moto in its default mode (moto-default), whose
+                    S3 dialect differs: the read and write format tests use it
   signing_endpoint  endpoints that check signatures: moto and rgw, or yours
   local_endpoint    moto, s3rver and rgw even in external mode (skipped there)
 Single ones: moto, s3rver (Endpoint objects; .server is the server process).
@@ -23,7 +25,7 @@ import pytest
 
 from tests.s3 import datasets, endpoints
 from tests.s3.credentials import Creds, redact
-from tests.servers.s3 import MotoServer, RgwServer, S3rverServer
+from tests.servers.s3 import MotoDefaultServer, MotoServer, RgwServer, S3rverServer
 from tests.servers.processes import ServerStartError
 
 BUCKET = "pysam-s3-test"
@@ -41,8 +43,8 @@ def pytest_addoption(parser):
     group.addoption("--s3-region", metavar="REGION", default="us-east-1", help="signing region")
     group.addoption("--s3-addressing", choices=("path", "virtual"),
                     help="URL style (default: virtual for *.amazonaws.com, else path)")
-    group.addoption("--s3-servers", metavar="NAMES", default="moto,s3rver,rgw",
-                    help="the local servers to run, comma-separated (default: moto,s3rver,rgw); "
+    group.addoption("--s3-servers", metavar="NAMES", default="moto,moto-default,s3rver,rgw",
+                    help="the local servers to run, comma-separated (default: moto,moto-default,s3rver,rgw); "
                          "cibuildwheel's containers have neither node nor Ceph, so they run moto only")
 
 
@@ -95,7 +97,8 @@ def pytest_generate_tests(metafunc):
     external = external_mode(metafunc.config)
     running = selected_servers(metafunc.config)
     for fixture, local in (("endpoint", ["moto", "s3rver", "rgw"]), ("signing_endpoint", ["moto", "rgw"]),
-                           ("local_endpoint", ["moto", "s3rver", "rgw"])):
+                           ("local_endpoint", ["moto", "s3rver", "rgw"]),
+                           ("data_endpoint", ["moto", "moto-default", "s3rver", "rgw"])):
         if fixture in metafunc.fixturenames:
             local = [name for name in local if name in running]
             names = ["external"] if external and fixture != "local_endpoint" else local
@@ -117,7 +120,7 @@ def big_bam():
 
 # --- servers and endpoints -----------------------------------------------------
 
-SERVERS = {"moto": MotoServer, "s3rver": S3rverServer, "rgw": RgwServer}
+SERVERS = {"moto": MotoServer, "moto-default": MotoDefaultServer, "s3rver": S3rverServer, "rgw": RgwServer}
 
 
 @pytest.fixture(scope="session")
@@ -157,6 +160,11 @@ def _endpoints(request, dataset, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def endpoint(request, _endpoints):
+    return _endpoints(request.param)
+
+
+@pytest.fixture(scope="session")
+def data_endpoint(request, _endpoints):
     return _endpoints(request.param)
 
 

@@ -47,10 +47,11 @@ def keywords(kw: dict, dataset, endpoint=None) -> dict:
 
 @pytest.mark.parametrize("scope", SCOPES)
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_read_matches_local(endpoint, dataset, fmt, scope):
+def test_read_matches_local(data_endpoint, dataset, fmt, scope):
     kind, name, kw = FORMATS[fmt]
     regions = SCOPES[scope]
     expected = probe.read(kind, str(dataset / name), regions, **keywords(kw, dataset))
+    endpoint = data_endpoint
     outcome = run(probe_call("read", kind, endpoint.url(f"data/{name}"), regions,
                              **keywords(kw, dataset, endpoint)), endpoint.env())
     assert_same_records(outcome, expected)

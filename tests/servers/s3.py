@@ -3,6 +3,8 @@
 * MotoServer:   `python -m moto.server` with SigV4 and IAM checking switched on
                 after seeding: a bucket, a user with S3 rights, a user without,
                 and a role to assume for STS temporary credentials.
+* MotoDefaultServer: moto in its default mode (authentication off), as most
+                users' own CI runs it.
 * S3rverServer: the node package s3rver (tests/servers/s3rver), a second, independent
                 HTTP implementation. It checks no signatures; the key id must be
                 S3RVER. Used for protocol and transfer behaviour, not auth.
@@ -130,6 +132,18 @@ class MotoServer(Server):
         to the real AWS host names (ID:SECRET@ and PROFILE@ URLs ignore HTS_S3_HOST).
         Plain http only: moto refuses CONNECT, so s3:// (https) cannot go this way."""
         return {"http_proxy": self.url}
+
+
+class MotoDefaultServer(MotoServer):
+    """moto as most users' own CI runs it: its default mode, authentication off
+    (any keys are accepted). Its S3 dialect differs from the checked mode:
+    CompleteMultipartUpload answers <CompleteMultipartUploadResponse>."""
+
+    name = "moto-default"
+
+    def seed(self):
+        self.full = Creds("moto-default", "moto-default-secret", public=True)
+        self.client().create_bucket(Bucket=self.bucket)
 
 
 class S3rverServer(Server):
