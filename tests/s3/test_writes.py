@@ -11,7 +11,7 @@ import pytest
 
 from tests.s3 import datasets
 from tests.s3.checks import alignment_error, assert_denied, assert_raised
-from tests.servers.proxies import CorruptBody
+from tests.servers.proxies import CorruptBody, S3Proxy, Shaping
 from tests.s3.runner import probe_call, run
 
 pytestmark = pytest.mark.timeout(120)
@@ -63,10 +63,13 @@ def test_write_equals_the_local_write(data_endpoint, sources, isolated, fmt, siz
 def test_parts_go_out_in_parallel(local_endpoint, big_bam, isolated, parts_at_once):
     """The whole big BAM (about 12 parts of 5 MiB) written with HTS_S3_UPLOAD_PARTS
     parts at once (4, the default, or 1: in turn), as the proxy saw them; the
-    object is byte for byte the local write, in its parts' order."""
+    object is byte for byte the local write, in its parts' order. Each answer
+    comes a second late, as from a distant server, so that parts pile up
+    (on loopback they come back before the writer has the next ones)."""
     ep = local_endpoint
     key = ep.scratch("parallel.bam")
-    proxy, env = ep.through(HTS_S3_UPLOAD_PARTS=parts_at_once)
+    proxy = S3Proxy(ep.local_server().port, shaping=Shaping(latency=1.0))
+    env = ep.env(AWS_ENDPOINT_URL=f"http://{proxy.hostport}", HTS_S3_UPLOAD_PARTS=parts_at_once)
     with proxy:
         outcome = run(probe_call("copy", "alignments", str(big_bam), [ep.url(key), "local.bam"], "wb"),
                       env, timeout=150)
@@ -151,3 +154,38 @@ def test_a_part_changed_on_the_way_is_refused(rgw, dataset):
                   f"400): '{rgw.url(key)}'")
     assert [m for m, path, _ in proxy.seen if "uploadId=" in path] == ["PUT", "DELETE"], proxy.seen
     assert not rgw.exists(key) and rgw.open_uploads() == []
+
+
+SLOW_WRITER = """
+import itertools, time, pysam
+with pysam.AlignmentFile({source!r}) as src, \\
+        pysam.AlignmentFile({url!r}, "wb", template=src) as out, \\
+        pysam.AlignmentFile("local.bam", "wb", template=src) as local:
+    records = src.fetch(until_eof=True)
+    for burst in range(4):
+        for r in itertools.islice(records, 25_000):
+            out.write(r)
+            local.write(r)
+        time.sleep({pause})
+result = "written"
+"""
+
+
+@pytest.mark.timeout(150)
+def test_a_slow_writer_keeps_its_parts_moving(moto, big_bam, isolated):
+    """Parts in flight move only while the application writes, and S3 ends a
+    request whose body stops coming (RequestTimeout, after about 20 s; the
+    proxy here after 2.5 s). A writer pausing 4 s after each part's worth of
+    records: after its first pause every write returns only once the parts
+    in flight are sent whole, so at most the first part idles half-sent (it
+    is sent again); before, every part did."""
+    key = moto.scratch("slow.bam")
+    with S3Proxy(moto.local_server().port, idle_timeout=2.5) as proxy:
+        env = moto.env(AWS_ENDPOINT_URL=f"http://{proxy.hostport}")
+        outcome = run(SLOW_WRITER.format(source=str(big_bam), url=moto.url(key), pause=4), env, timeout=110)
+        log = proxy.take()["log"]
+    assert outcome.ok, str(outcome)
+    idle = [r for r in log if r["fault"] == "idle"]
+    parts = [r for r in log if r["method"] == "PUT" and r["status"] == 200]
+    assert len(parts) >= 4 and len(idle) <= 1, f"{len(idle)} requests idled out, {len(parts)} parts stored"
+    assert sha(moto.get(key)) == sha((isolated / "local.bam").read_bytes())

@@ -172,10 +172,14 @@ class S3Proxy:
     connection per request. Running from construction until stop() (or the
     end of a with block)."""
 
-    def __init__(self, upstream_port: int, rule: Rule | None = None, shaping: Shaping | None = None):
+    def __init__(self, upstream_port: int, rule: Rule | None = None, shaping: Shaping | None = None,
+                 idle_timeout: float | None = None):
         self.upstream_port = upstream_port
         self.rule = rule
         self.shaping = shaping or Shaping()
+        # as S3 does (RequestTimeout, after about 20 s): a request whose body
+        # stops coming for this long is answered 400 and its connection closed
+        self.idle_timeout = idle_timeout
         self.connections = 0  # accepted from clients since the last take()
         self._open = 0  # client connections not yet finished
         self._in_flight = 0  # requests being answered
@@ -290,6 +294,17 @@ class _S3ProxyHandler(BaseHTTPRequestHandler):
                 time.sleep(ahead)
 
     def _request_body(self) -> bytes:
+        """The request's body; TimeoutError if it stops coming for the proxy's idle_timeout."""
+        idle = self.server.proxy.idle_timeout
+        if not idle:
+            return self._read_body()
+        self.connection.settimeout(idle)
+        try:
+            return self._read_body()
+        finally:
+            self.connection.settimeout(None)
+
+    def _read_body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             chunks = []
             while size := int(self.rfile.readline().split(b";")[0], 16):
@@ -380,7 +395,15 @@ class _S3ProxyHandler(BaseHTTPRequestHandler):
                 proxy._in_flight -= 1
 
     def _answer_request(self, proxy: S3Proxy):
-        body = self._request_body()
+        try:
+            body = self._request_body()
+        except TimeoutError:
+            served = self._answer(400, [("Content-Type", "application/xml")], error_document(
+                "RequestTimeout", {"Message": "Your socket connection to the server was not read from or written "
+                                              "to within the timeout period."}))
+            self.close_connection = True
+            proxy.record(self.command, self.path, self.headers, 400, served, "idle")
+            return
         fault = proxy.rule(self.command, self.path, self.headers) if proxy.rule else None
         if isinstance(fault, Reset):
             status, served = 0, 0
