@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -69,6 +70,21 @@ def export_map(work: Path, log: Path) -> Path:
     return path
 
 
+def write_htscodecs_version(work: Path) -> None:
+    """htscodecs/htscodecs/version.h for an htscodecs overlaid from a tag
+    archive: htslib's Makefile writes it only in a git checkout, from
+    `git describe` or, failing that, configure.ac's AC_INIT version, which is
+    what it says here."""
+    header = work / "htscodecs" / "htscodecs" / "version.h"
+    configure_ac = work / "htscodecs" / "configure.ac"
+    if header.exists() or not configure_ac.exists():
+        return
+    found = re.search(r"^AC_INIT\(htscodecs,\s*(\d+(?:\.\d+)*)", configure_ac.read_text(), re.M)
+    if not found:
+        raise RecipeError(f"{configure_ac}: no AC_INIT(htscodecs, VERSION) to take htscodecs' version from")
+    header.write_text(f'#define HTSCODECS_VERSION_TEXT "{found.group(1)}"\n')
+
+
 def build(lock: Lock, options: Options, toolchain: Toolchain, deps: Path, jobs: int,
           out: Path | None = None) -> Htslib:
     """Build into `out` (default build/native/<toolchain>/), against the dependencies in `deps`."""
@@ -96,6 +112,7 @@ def build(lock: Lock, options: Options, toolchain: Toolchain, deps: Path, jobs: 
                                "LIBS": "-lcurl -lssl -lcrypto -lz -ldl -lpthread"})
         if src.autoreconf:
             process.run(["autoreconf", "-i"], cwd=work, env=env, log=log, what="htslib autoreconf")
+        write_htscodecs_version(work)
         process.run(["./configure", *configure_args], cwd=work, env=env, log=log, what="htslib ./configure")
         # LIBS on make's command line: configure's own order puts -lcurl after -lcrypto, which
         # static archives cannot resolve. First link exporting everything, to learn htslib's own

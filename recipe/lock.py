@@ -75,6 +75,7 @@ class Source:
     overlay: tuple[Overlay, ...] = ()
     patches: str = ""  # the patches/<folder> whose series applies; default: the entry's name
     license_files: tuple[str, ...] = ()  # license texts inside the unpacked tree, shipped in the wheel
+    license_dir: str = ""  # the folder under licenses/ with their committed copies; default: the entry's name
 
     @property
     def is_archive(self) -> bool:
@@ -131,7 +132,7 @@ def _route(where: str, raw: dict) -> Route:
 def _source(lock_path: Path, name: str, raw: dict) -> Source:
     where = f"{lock_path} [sources.{name}]"
     known = {"version", "license", "homepage", "file", "sha256", "strip-components", "get",
-             "from", "subdir", "autoreconf", "overlay", "patches", "license-files"}
+             "from", "subdir", "autoreconf", "overlay", "patches", "license-files", "license-dir"}
     unknown = set(raw) - known
     if unknown:
         raise RecipeError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
@@ -152,6 +153,7 @@ def _source(lock_path: Path, name: str, raw: dict) -> Source:
         overlay=tuple(Overlay(o["source"], o["into"]) for o in raw.get("overlay", [])),
         patches=raw.get("patches", ""),
         license_files=tuple(raw.get("license-files", [])),
+        license_dir=raw.get("license-dir", ""),
     )
     if src.is_archive:
         if not (src.file and src.get):
