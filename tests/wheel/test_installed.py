@@ -222,6 +222,13 @@ def test_cli_version_line():
     assert "libcurl=yes S3=yes GCS=yes libdeflate=yes" in out
 
 
+def test_cli_names_the_file_holding_htslib(report):
+    out = subprocess.run([sys.executable, "-m", "pysam_s3"], capture_output=True, text=True, check=True,
+                         timeout=60).stdout
+    assert f"htslib library: {report['htslib']['library']}\n" in out
+    assert Path(report["htslib"]["library"]).name.startswith("libchtslib.")
+
+
 def test_pysam_config_describes_our_htslib():
     import pysam.config as config
     assert config.HTSLIB == "builtin"
