@@ -1,5 +1,5 @@
 """Packaging numbers: the size of our wheel and of PyPI's (downloaded once
-into build/bench/stock-wheel/), a no-op `make wheel` in this checkout and,
+into build/stock-wheels/), a no-op `make wheel` in this checkout and,
 with --cold-build, a build from scratch in a fresh clone of HEAD.
 
 Wall time and peak RSS are taken by a fresh child python around `make`:
@@ -23,7 +23,6 @@ from recipe import paths, process, steps, testenv
 
 from .proc import BenchError, run
 
-STOCK_WHEELS = paths.BUILD / "bench" / "stock-wheel"
 BUILD_TIMEOUT = 3 * 3600  # a cold build from scratch takes a while on 2 cores
 
 _TIMED_MAKE = """
@@ -41,24 +40,9 @@ print(json.dumps({"seconds": time.perf_counter() - start, "returncode": status,
 def wheel_sizes(stock_python: Path, version: str) -> dict:
     tag = process.python_tag(stock_python)
     ours = testenv.our_wheel(tag)
-    stock = _stock_wheel(stock_python, tag, version)
+    stock = testenv.stock_wheel(stock_python, version)
     return {flavour: {"file": wheel.name, "bytes": wheel.stat().st_size}
             for flavour, wheel in (("ours", ours), ("stock", stock))}
-
-
-def _stock_wheel(python: Path, tag: str, version: str) -> Path:
-    def found() -> list[Path]:
-        return sorted(STOCK_WHEELS.glob(f"pysam-{version}-{tag}-{tag}-*.whl"))
-
-    if not found():
-        with steps.step(f"download PyPI's pysam {version} wheel into {STOCK_WHEELS.relative_to(paths.ROOT)}"):
-            STOCK_WHEELS.mkdir(parents=True, exist_ok=True)
-            done = run([python, "-m", "pip", "download", "--disable-pip-version-check", "--no-deps",
-                        "--only-binary", ":all:", "-d", STOCK_WHEELS, f"pysam=={version}"],
-                       cwd=STOCK_WHEELS, env=process.clean_env(), timeout=600)
-            if done.returncode != 0 or not found():
-                raise BenchError(f"pip download pysam=={version} failed:\n{done.stderr[-2000:]}")
-    return found()[-1]
 
 
 def _make_env() -> dict[str, str]:

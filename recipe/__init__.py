@@ -4,10 +4,10 @@
     options     [tool.pysam-s3] in pyproject.toml: the recipe's typed options
     fetch       download by a pinned route, verify sha256, unpack into vendor/
     patches     apply patches/<source>/series to the unpacked trees
-    htslib      configure and build htslib into a staging prefix
+    htslib      configure and build htslib into a staging prefix (libhts.a for libchtslib)
     features    the feature gate: hts_feature_string() must list what we need
-    pysam_build build pysam's extensions against that htslib (external mode)
-    stage       assemble the wheel's contents: pysam, libhts, build info
+    pysam_build build pysam's extensions, htslib linked into libchtslib (stock's layout)
+    stage       assemble the wheel's contents: pysam, headers, build info; gate libchtslib
     wheel       the PEP 517 build for one interpreter, then repair and verify
     repair      auditwheel repair into dist/
     verify      install the wheel into a fresh venv and check what it reports

@@ -1,8 +1,10 @@
-"""The feature gate: the built libhts must report every required feature.
+"""The feature gate: the built htslib must report every required feature.
 
 htslib's configure can quietly leave things out (no libcurl headers found,
 S3 disabled, ...). We ask the built library itself, through
-hts_feature_string(), and stop the build naming whatever is missing.
+hts_feature_string(), and stop the build naming whatever is missing: libhts.so
+as soon as htslib is built (recipe/htslib.py), and libchtslib, which holds the
+same objects and is what the wheel ships, once pysam is built (recipe/stage.py).
 """
 
 from __future__ import annotations
@@ -37,11 +39,12 @@ int main(void) { printf("%s\n%s\n", hts_version(), hts_feature_string()); return
 """
 
 
-def query(libhts: Path, toolchain: Toolchain | None = None) -> dict[str, str]:
-    """{'version': '1.24', 'features': 'build=configure libcurl=yes ...'} of a built libhts."""
+def query(libhts: Path, toolchain: Toolchain | None = None, interpreter: str = sys.executable) -> dict[str, str]:
+    """{'version': '1.24', 'features': 'build=configure libcurl=yes ...'} of a built libhts, or of
+    a pysam extension holding htslib (libchtslib), asked by the CPython it is built for."""
     if toolchain is not None and toolchain.cross:
         return _query_by_program(libhts, toolchain)
-    proc = subprocess.run([sys.executable, "-c", _QUERY, str(libhts)], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([interpreter, "-c", _QUERY, str(libhts)], capture_output=True, text=True, timeout=120)
     if proc.returncode != 0:
         raise RecipeError(f"cannot load {libhts} to read its features:\n{proc.stderr.strip()}")
     return json.loads(proc.stdout)
@@ -76,8 +79,8 @@ def missing(feature_string: str, required: tuple[str, ...]) -> list[str]:
 
 
 def gate(libhts: Path, required: tuple[str, ...], toolchain: Toolchain | None = None,
-         hint: str = "") -> dict[str, str]:
-    info = query(libhts, toolchain)
+         hint: str = "", interpreter: str = sys.executable) -> dict[str, str]:
+    info = query(libhts, toolchain, interpreter)
     lacking = missing(info["features"], required)
     if lacking:
         have = parse(info["features"])
@@ -91,7 +94,7 @@ def gate(libhts: Path, required: tuple[str, ...], toolchain: Toolchain | None = 
     return info
 
 
-# What libhts may need from the system: the C library only, glibc's (manylinux)
+# What libhts (and every extension of the wheel) may need from the system: the C library only, glibc's (manylinux)
 # or musl's (musllinux: one libc.musl-<arch>.so.1 holds libm, libpthread and
 # libdl too). Anything else would have to be grafted by auditwheel or found on
 # the user's machine.
@@ -108,12 +111,17 @@ def beyond_libc(needed: list[str]) -> list[str]:
     return [n for n in needed if n not in ALLOWED_NEEDED and not MUSL_LIBC.fullmatch(n)]
 
 
-def check_self_contained(lib: Path) -> None:
-    """libhts needs only the C library and exports none of the bundled libraries' symbols."""
+def needed(lib: Path) -> list[str]:
+    """The NEEDED entries of an ELF file's dynamic section."""
     dynamic = subprocess.run(["readelf", "-dW", str(lib)], capture_output=True, text=True, check=True,
                              timeout=60).stdout
-    needed = [line.split("[", 1)[1].rstrip("]") for line in dynamic.splitlines() if "(NEEDED)" in line]
-    foreign = beyond_libc(needed)
+    return [line.split("[", 1)[1].rstrip("]") for line in dynamic.splitlines() if "(NEEDED)" in line]
+
+
+def check_self_contained(lib: Path, siblings: tuple[str, ...] = ()) -> None:
+    """`lib` (libhts, or an extension of the wheel) needs only the C library and the
+    `siblings` (the other extensions beside it) and exports none of the bundled libraries' symbols."""
+    foreign = [name for name in beyond_libc(needed(lib)) if name not in siblings]
     symbols = subprocess.run(["nm", "-D", "--defined-only", str(lib)], capture_output=True, text=True,
                              check=True, timeout=60).stdout
     leaked = sorted({f[-1] for f in (ln.split() for ln in symbols.splitlines())

@@ -44,17 +44,21 @@ def _tail(path: Path, lines: int = 25) -> str:
 
 
 def run(cmd: list[str | os.PathLike], *, log: Path, cwd: Path | None = None,
-        env: Mapping[str, str] | None = None, what: str = "") -> None:
-    """Run a command, appending its output to `log`; raise RecipeError on failure."""
+        env: Mapping[str, str] | None = None, what: str = "", timeout: float | None = None) -> None:
+    """Run a command, appending its output to `log`; raise RecipeError on failure (or
+    after `timeout` seconds)."""
     argv = [str(c) for c in cmd]
     with open(log, "a") as out:
         out.write(f"\n$ cd {cwd or os.getcwd()} && {shlex.join(argv)}\n")
         out.flush()
         try:
             proc = subprocess.run(argv, cwd=cwd, env=dict(env) if env is not None else clean_env(),
-                                  stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                                  stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, timeout=timeout)
         except FileNotFoundError as e:
             raise RecipeError(f"{what or 'a build step'}: cannot run {argv[0]!r}: {e.strerror}") from None
+        except subprocess.TimeoutExpired:
+            raise RecipeError(f"{what or 'a build step'}: `{shlex.join(argv)}` still running after {timeout:.0f} s: "
+                              f"killed.\nFull log: {log}") from None
     if proc.returncode != 0:
         raise RecipeError(
             f"{what or 'a build step'} failed: `{shlex.join(argv)}` exited with {proc.returncode}"

@@ -1,17 +1,23 @@
-"""Build pysam's extension modules for one interpreter, against our htslib.
+"""Build pysam's extension modules for one interpreter, with our htslib in libchtslib.
 
 pysam's setup.py is driven in external mode (HTSLIB_MODE=external with
-HTSLIB_LIBRARY_DIR/HTSLIB_INCLUDE_DIR): it then links every extension to our
-libhts and never configures its bundled htslib, so its quiet fallback to
---disable-libcurl cannot happen, and CIBUILDWHEEL (which would switch it to
-dlopen()ing libcurl) is never passed through. The build runs setuptools'
-PEP 517 hook in a per-interpreter copy of the patched tree; we keep the
-resulting pysam/ package folder.
+HTSLIB_LIBRARY_DIR/HTSLIB_INCLUDE_DIR), so it never configures its bundled
+htslib (its quiet fallback to --disable-libcurl cannot happen) and
+CIBUILDWHEEL (which would switch it to dlopen()ing libcurl) is never passed
+through; HTSLIB_LINK_ARGS (patch pysam/0005) links our libhts.a whole into
+libchtslib, and every other module takes htslib from libchtslib: stock
+pysam's builtin layout, so extensions built on pysam find htslib's functions
+and pysam's helpers where stock has them. The build runs setuptools' PEP 517
+hook in a per-interpreter copy of the patched tree; we keep the resulting
+pysam/ package folder, plus the samtools_config_vars.h the build wrote, which
+stock pysam ships in pysam/include/samtools.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -39,7 +45,7 @@ def build(lock: Lock, htslib: Htslib, toolchain: Toolchain, python: str) -> Path
     work, out, wheels, stamp = base / "src", base / "out", base / "wheel", base / "pysam.stamp"
     fp = stamps.fingerprint("pysam", Path(__file__), lock["pysam"], stamps.fingerprint(tree), toolchain.describe(),
                            toolchain.env(extension=True)["CFLAGS"], htslib.version, htslib.features, str(htslib.prefix),
-                           stamps.fingerprint(htslib.shared_library), python)
+                           stamps.fingerprint(htslib.static_library), htslib.chtslib_map.read_text(), python)
     if stamps.is_current(stamp, fp, [out / "pysam" / "__init__.py"]):
         return out
 
@@ -53,12 +59,15 @@ def build(lock: Lock, htslib: Htslib, toolchain: Toolchain, python: str) -> Path
             **toolchain.env(extension=True),
             "LDSHARED": f"{toolchain.cc} -shared",
             # pysam links -lz itself: our static, hidden-visibility zlib. $ORIGIN: the
-            # extensions find libhts.so.3 next to themselves in the wheel.
+            # extensions find libchtslib next to themselves in the wheel, as an RPATH (searched
+            # before LD_LIBRARY_PATH, as in stock's wheel), not a RUNPATH (searched after it):
+            # another pysam's folder on LD_LIBRARY_PATH cannot stand in for ours.
             "CPPFLAGS": " ".join([f"-I{htslib.deps}/include", *([target.pop("CPPFLAGS")] if target else [])]),
-            "LDFLAGS": f"-L{htslib.deps}/lib -Wl,-rpath,$ORIGIN",
+            "LDFLAGS": f"-L{htslib.deps}/lib -Wl,-rpath,$ORIGIN -Wl,--disable-new-dtags",
             "HTSLIB_MODE": "external",
             "HTSLIB_LIBRARY_DIR": str(htslib.libdir),
             "HTSLIB_INCLUDE_DIR": str(htslib.includedir),
+            "HTSLIB_LINK_ARGS": shlex.join(htslib.chtslib_link_args()),
             **target,
         })
         process.run([python, "-c", _BUILD_WHEEL, wheels], cwd=work, env=env, log=log,
@@ -71,5 +80,6 @@ def build(lock: Lock, htslib: Htslib, toolchain: Toolchain, python: str) -> Path
             zf.extractall(out, members=members)
         for member in out.rglob("*.so"):
             os.chmod(member, 0o755)
+        shutil.copy2(work / "samtools" / "samtools_config_vars.h", out / "pysam" / "include" / "samtools")
     stamps.record(stamp, fp)
     return out

@@ -1,8 +1,8 @@
 """Assemble what goes into the wheel, for one interpreter, in a staging folder.
 
-    stage/pysam/                 pysam as its own build produced it
-    stage/pysam/libhts-HASH.so.3 our htslib, under a name no other htslib has;
-                                 the extensions find it by $ORIGIN
+    stage/pysam/                 pysam as its own build produced it; our htslib is
+                                 in pysam/libchtslib.cpython-*.so, which the other
+                                 extensions find by $ORIGIN (stock's builtin layout)
     stage/pysam/include/htslib/  htslib's headers, where stock pysam has them
     stage/pysam/config.py        htslib's configuration, as stock pysam reports it
     stage/pysam_s3/_build_info.json
@@ -13,7 +13,6 @@ folder into the wheel; our own pysam_s3 package comes from src/.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -21,7 +20,7 @@ import shutil
 from pathlib import Path
 
 from . import buildinfo, cross, deps, htslib as htslib_step, licenses, lock as lock_mod, options as options_mod
-from . import buildlock, process, pysam_build, steps, toolchain as toolchain_mod
+from . import buildlock, features, process, pysam_build, steps, toolchain as toolchain_mod
 from .htslib import Htslib
 
 # The keys stock pysam's setup.py copies from htslib's config.h into pysam/config.py.
@@ -30,30 +29,27 @@ CONFIG_KEYS = ("ENABLE_GCS", "ENABLE_PLUGINS", "ENABLE_S3", "HAVE_COMMONCRYPTO",
 
 
 def pysam_config(htslib: Htslib) -> str:
+    """As stock's setup.py writes it for its builtin htslib: "builtin" makes
+    pysam.get_libraries() list libchtslib, which holds htslib here too."""
     defined = dict(re.findall(r"^#define (\S+)\s+(\S+)", htslib.config_h.read_text(), re.M))
-    lines = ['# Written by pysam-s3: libhts is our own build, shipped as pysam/libhts-HASH.so.3',
-             'HTSLIB = "external"']
+    lines = ['# Written by pysam-s3: our htslib is linked into libchtslib, as stock\'s builtin one',
+             'HTSLIB = "builtin"']
     lines += [f"{key} = {defined.get(key, 0)}" for key in CONFIG_KEYS]
     return "\n".join(lines) + "\n"
 
 
-def unique_soname(library: Path) -> str:
-    """libhts-<8 hex digits of its sha256>.so.3, as auditwheel names what it grafts."""
-    return f"libhts-{hashlib.sha256(library.read_bytes()).hexdigest()[:8]}.so.3"
-
-
-def rename_libhts(pysam_dir: Path, soname: str) -> None:
-    """Give libhts a name no other htslib has, and point the extensions at it.
-    With the plain libhts.so.3, a libhts.so.3 on LD_LIBRARY_PATH (module load
-    htslib, conda, Debian's libhts3) is found before RUNPATH=$ORIGIN and replaces
-    ours; a name nobody else uses can only be found through $ORIGIN."""
-    patchelf = toolchain_mod.patchelf()
-    log = steps.new_log("stage-soname")
-    (pysam_dir / "libhts.so.3").rename(pysam_dir / soname)
-    process.run([patchelf, "--set-soname", soname, pysam_dir / soname], log=log, what="patchelf --set-soname")
-    for extension in sorted(pysam_dir.glob("*.cpython-*.so")):
-        process.run([patchelf, "--replace-needed", "libhts.so.3", soname, extension], log=log,
-                  what=f"patchelf --replace-needed on {extension.name}")
+def gate(pysam_dir: Path, options: options_mod.Options, toolchain: toolchain_mod.Toolchain, python: str) -> None:
+    """The feature gate and the self-containment check, on what the wheel ships: libchtslib
+    must report every required feature (asked by the interpreter it is built for, under
+    qemu for another machine), and no extension may need a library beyond the C library
+    (or another extension beside it: libchtslib) or export a bundled library's symbol."""
+    chtslib = next(pysam_dir.glob("libchtslib.*.so"))
+    interpreter = cross.target_python(toolchain.arch, python) if cross.is_cross(toolchain.arch) else python
+    features.gate(chtslib, options.required_features, interpreter=interpreter,
+                  hint=f"libhts.so, from the same objects, passed the gate: check how {chtslib.name} was linked")
+    extensions = sorted(pysam_dir.glob("*.so"))
+    for extension in extensions:
+        features.check_self_contained(extension, siblings=tuple(e.name for e in extensions))
 
 
 def native(jobs: int | None = None):
@@ -75,16 +71,16 @@ def stage(dest: Path, python: str) -> Path:
         if dest.exists():
             shutil.rmtree(dest)
         shutil.copytree(built / "pysam", dest / "pysam", symlinks=False)
-        shutil.copy2(htslib.shared_library, dest / "pysam" / "libhts.so.3")
         include = dest / "pysam" / "include" / "htslib"
         shutil.copytree(htslib.includedir / "htslib", include / "htslib", dirs_exist_ok=True)
+        shutil.copytree(htslib.tree_headers, include, dirs_exist_ok=True)
         (dest / "pysam" / "config.py").write_text(pysam_config(htslib))
         # No debug info is built; drop the static symbol tables too (the dynamic ones stay).
         libraries = sorted(str(p) for p in (dest / "pysam").glob("*.so*"))
         strip = cross.strip(toolchain.arch) if cross.is_cross(toolchain.arch) else "strip"
         process.run([strip, "--strip-unneeded", *libraries], log=steps.new_log("stage-strip"),
                   what="stripping the wheel's libraries")
-        rename_libhts(dest / "pysam", unique_soname(htslib.shared_library))
+        gate(dest / "pysam", options, toolchain, python)
         # pyproject.toml's license-files put licenses/ into the wheel: it must be what the pins carry
         licenses.check(lock, buildinfo.sources_used(lock, options))
         info = buildinfo.collect(lock, options, htslib, toolchain, process.python_tag(python),

@@ -28,6 +28,31 @@ def our_wheel(tag: str, arch: str = platform.machine()) -> Path:
     return wheels[0]
 
 
+# PyPI's pysam wheels, downloaded once: the benchmark's sizes, the extension tests' stock venvs
+STOCK_WHEELS = paths.BUILD / "stock-wheels"
+
+
+def stock_wheel(python: str | Path, version: str) -> Path:
+    """PyPI's pysam `version` wheel for `python` (never a build of its sdist), downloaded
+    into build/stock-wheels/ the first time."""
+    tag = process.python_tag(python)
+
+    def found() -> list[Path]:
+        return sorted(STOCK_WHEELS.glob(f"pysam-{version}-{tag}-{tag}-*.whl"))
+
+    if not found():
+        log = steps.new_log(f"stock-wheel-{tag}")
+        with steps.step(f"download PyPI's pysam {version} wheel into {STOCK_WHEELS.relative_to(paths.ROOT)} "
+                        f"(log: {log})"):
+            STOCK_WHEELS.mkdir(parents=True, exist_ok=True)
+            process.run([python, "-m", "pip", "download", "--disable-pip-version-check", "--no-deps",
+                         "--only-binary", ":all:", "-d", STOCK_WHEELS, f"pysam=={version}"], cwd=STOCK_WHEELS,
+                        log=log, what=f"pip download pysam=={version}", timeout=600)
+    if not found():
+        raise RecipeError(f"pip download pysam=={version} gave no {tag} wheel in {STOCK_WHEELS}")
+    return found()[-1]
+
+
 def create_cross(python: str, arch: str) -> Path:
     """A venv of Debian's CPython for `arch` (run through qemu) with our wheel for that
     machine and requirements/test.txt; returns its python."""

@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"S3 credentials: {data['s3']['credential_chain']}")
     if args.version:
         return 0
+    print(f"htslib library: {h['library']}")
     print(f"htslib source: {b['htslib_source']}; configure: {' '.join(b['htslib_configure_options'])}")
     c = b["compiler"]
     print(f"compiler: {c['version']}, targeting glibc {c['glibc']}")

@@ -1,5 +1,7 @@
 """The htslib that pysam loaded, through ctypes: one place that knows where it
-is and declares the functions pysam_s3 calls (pysam itself links it)."""
+is and declares the functions pysam_s3 calls (pysam's extensions link it).
+In this wheel htslib is linked into pysam/libchtslib.cpython-*.so, as in
+stock pysam's builtin layout."""
 
 from __future__ import annotations
 
@@ -19,9 +21,10 @@ class _DlInfo(ctypes.Structure):
 
 def path() -> str:
     """The file of the htslib pysam's extensions are bound to in this process:
-    hts_version as libchtslib's own dependencies resolve it (dlsym on its
-    handle), located by the dynamic loader (dladdr). Whatever LD_LIBRARY_PATH
-    held, this is the library in use; the wheel's is pysam/libhts-HASH.so.3."""
+    hts_version as libchtslib resolves it (dlsym on its handle: itself first,
+    then its dependencies), located by the dynamic loader (dladdr). Whatever
+    LD_LIBRARY_PATH held, this is the library in use; the wheel's is
+    pysam/libchtslib.cpython-*.so itself."""
     import pysam.libchtslib as chtslib
 
     symbol = ctypes.cast(ctypes.CDLL(chtslib.__file__).hts_version, ctypes.c_void_p)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import json
 import os
 import re
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,10 @@ from tests import data
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.ours
+
+# pysam's extension modules, each pysam/lib<name><EXT_SUFFIX> (setup.py of 0.24.1)
+PYSAM_MODULES = ("calignedsegment", "calignmentfile", "cbcf", "cbcftools", "cbgzf", "cfaidx", "chtslib",
+                 "csamfile", "csamtools", "ctabix", "ctabixproxies", "cutils", "cvcf")
 
 
 @pytest.fixture(scope="module")
@@ -42,18 +48,48 @@ def test_reports_the_pinned_versions_and_features(report):
 
 
 def test_htslib_loaded_is_the_one_in_the_wheel(report):
-    """Under a name no other htslib has (libhts-HASH.so.3, as auditwheel names what
-    it grafts), reported from the loader (pysam_s3.libhts.path), not guessed."""
+    """htslib is linked into pysam's libchtslib, as in stock pysam's builtin layout;
+    reported from the loader (pysam_s3.libhts.path), not guessed. No libhts is
+    loaded at all."""
     libdir = Path(pysam.__file__).parent
     library = Path(report["htslib"]["library"])
-    assert library.parent == libdir and re.fullmatch(r"libhts-[0-9a-f]{8}\.so\.3", library.name), library
-    importlib.import_module("pysam.libchtslib")
+    chtslib = Path(importlib.import_module("pysam.libchtslib").__file__)
+    assert library == chtslib and library.parent == libdir, library
     with open(f"/proc/{os.getpid()}/maps") as maps:
         loaded = {line.split()[-1] for line in maps if "libhts" in line}
-    assert loaded == {str(library)}
-    needed = subprocess.run(["readelf", "-d", str(next(libdir.glob("libchtslib.*.so")))], capture_output=True,
-                            text=True, check=True, timeout=30).stdout
-    assert f"Shared library: [{library.name}]" in needed and "[libhts.so.3]" not in needed
+    assert loaded == set(), loaded
+
+
+def test_the_wheels_libraries_need_only_each_other_and_the_c_library():
+    """Every extension needs the C library and pysam's own modules, by the names stock
+    pysam gives them (lib<module> + EXT_SUFFIX): no libhts.so.3 that another htslib on
+    LD_LIBRARY_PATH could stand in for, no name that changes from one build to the next
+    (main's libhts-HASH.so.3), nothing grafted (pysam.libs)."""
+    from recipe.features import beyond_libc, needed
+
+    libdir = Path(pysam.__file__).parent
+    extensions = sorted(libdir.glob("*.so"))
+    suffix = sysconfig.get_config_var("EXT_SUFFIX")
+    assert {e.name for e in extensions} == {f"lib{m}{suffix}" for m in PYSAM_MODULES}
+    assert not (libdir.parent / "pysam.libs").exists()
+    dependencies = {e.name: beyond_libc(needed(e)) for e in extensions}
+    assert all(set(names) <= {e.name for e in extensions} for names in dependencies.values()), dependencies
+    assert dependencies[f"libchtslib{suffix}"] == []
+    assert f"libchtslib{suffix}" in dependencies[f"libcalignmentfile{suffix}"]
+
+
+def test_get_libraries_lists_libchtslib_which_holds_htslib(report):
+    """As stock's: the six modules and libchtslib last, which exports htslib's functions
+    and pysam's helpers (an extension linking these finds both)."""
+    libraries = [Path(p) for p in pysam.get_libraries()]
+    suffix = sysconfig.get_config_var("EXT_SUFFIX")
+    assert [p.name for p in libraries] == [f"lib{m}{suffix}" for m in (
+        "ctabixproxies", "cfaidx", "csamfile", "cvcf", "cbcf", "ctabix", "chtslib")]
+    assert all(p.is_file() for p in libraries)
+    chtslib = ctypes.CDLL(str(libraries[-1]))
+    chtslib.hts_version.restype = ctypes.c_char_p
+    assert chtslib.hts_version().decode() == report["htslib"]["version"]
+    assert chtslib.aux_type2size(ord("i")) == 4
 
 
 def debian_libhts() -> Path:
@@ -67,7 +103,7 @@ def test_another_htslib_on_ld_library_path_does_not_replace_ours(report, tmp_pat
     """An HPC `module load htslib`, a conda environment or Debian's libhts3 on
     LD_LIBRARY_PATH used to replace the wheel's libhts.so.3 (LD_LIBRARY_PATH comes
     before RUNPATH=$ORIGIN): `import pysam` failed with an undefined symbol. Stock
-    pysam is immune (auditwheel named its copy); so are we now."""
+    pysam is immune (its htslib is in libchtslib); so are we, in the same layout."""
     other = debian_libhts()
     bam = data.alignments(tmp_path / "x.bam", 1_000, fasta=data.reference(tmp_path / "ref.fa"))
     code = ("import pysam, pysam_s3.libhts as h\n"
@@ -78,6 +114,24 @@ def test_another_htslib_on_ld_library_path_does_not_replace_ours(report, tmp_pat
     assert run.returncode == 0, run.stderr
     library, records = run.stdout.split()
     assert (library, int(records)) == (report["htslib"]["library"], 1000), run.stdout
+
+
+def test_a_file_named_as_libchtslib_on_ld_library_path_is_never_loaded(report, tmp_path):
+    """Another pysam's folder on LD_LIBRARY_PATH (pysam's own advice for extensions
+    linked without an rpath) holds a libchtslib by our name. The extensions find ours
+    by RPATH=$ORIGIN, which the loader searches before LD_LIBRARY_PATH (a RUNPATH comes
+    after it: main's wheel loaded the other and failed). Here the other is not even an
+    ELF file, so loading it would fail."""
+    decoy = tmp_path / "elsewhere"
+    decoy.mkdir()
+    (decoy / f"libchtslib{sysconfig.get_config_var('EXT_SUFFIX')}").write_text("not a library\n")
+    bam = data.alignments(tmp_path / "x.bam", 100)
+    code = ("import pysam, pysam_s3.libhts as h\n"
+            f"print(h.path(), sum(1 for _ in pysam.AlignmentFile({str(bam)!r})))\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "LD_LIBRARY_PATH": str(decoy)})
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == [report["htslib"]["library"], "100"]
 
 
 def test_reports_the_s3_credential_chain(report):
@@ -168,9 +222,16 @@ def test_cli_version_line():
     assert "libcurl=yes S3=yes GCS=yes libdeflate=yes" in out
 
 
+def test_cli_names_the_file_holding_htslib(report):
+    out = subprocess.run([sys.executable, "-m", "pysam_s3"], capture_output=True, text=True, check=True,
+                         timeout=60).stdout
+    assert f"htslib library: {report['htslib']['library']}\n" in out
+    assert Path(report["htslib"]["library"]).name.startswith("libchtslib.")
+
+
 def test_pysam_config_describes_our_htslib():
     import pysam.config as config
-    assert config.HTSLIB == "external"
+    assert config.HTSLIB == "builtin"
     assert config.HAVE_LIBCURL == 1 and config.ENABLE_S3 == 1 and config.ENABLE_GCS == 1
     assert config.HAVE_LIBDEFLATE == 1
 
