@@ -88,6 +88,15 @@ def native_dir(toolchain: Toolchain) -> Path:
 STATIC_LIBS = "-ldeflate -llzma -lbz2 -lcurl -lssl -lcrypto -lz -lm -ldl -lpthread"
 
 
+def against(deps: Path) -> dict[str, str]:
+    """The variables that make htslib's configure and make use the static
+    dependencies in `deps` (tests/s3/test_plugins.py builds htslib with them too)."""
+    return {"CPPFLAGS": f"-I{deps}/include", "LDFLAGS": f"-L{deps}/lib",
+            "PKG_CONFIG_LIBDIR": f"{deps}/lib/pkgconfig", "PKG_CONFIG_PATH": "",
+            # only static archives live in deps/lib, so configure's checks link those
+            "LIBS": "-lcurl -lssl -lcrypto -lz -ldl -lpthread"}
+
+
 def objects(work: Path) -> list[str]:
     """htslib's objects as libhts.so links them (LIBHTS_OBJS, position-independent), relative to `work`."""
     config = process.output(["make", "-s", "print-config"], cwd=work)
@@ -151,10 +160,7 @@ def build(lock: Lock, options: Options, toolchain: Toolchain, deps: Path, jobs: 
     with steps.step(f"build htslib {src.version} ({name}) with {toolchain.name} (log: {log})"):
         steps.fresh_dirs(prefix)
         steps.copy_tree(tree, work)
-        env = process.clean_env({**toolchain.env(), "CPPFLAGS": f"-I{deps}/include", "LDFLAGS": f"-L{deps}/lib",
-                               "PKG_CONFIG_LIBDIR": f"{deps}/lib/pkgconfig", "PKG_CONFIG_PATH": "",
-                               # only static archives live in deps/lib, so configure's checks link those
-                               "LIBS": "-lcurl -lssl -lcrypto -lz -ldl -lpthread"})
+        env = process.clean_env({**toolchain.env(), **against(deps)})
         if src.autoreconf:
             process.run(["autoreconf", "-i"], cwd=work, env=env, log=log, what="htslib autoreconf")
         write_htscodecs_version(work)

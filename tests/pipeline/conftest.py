@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -43,3 +44,15 @@ def recipe(project: Path, *args: str, timeout: float = 240) -> subprocess.Comple
     timeout stays under the suite's 300 s per test; longer steps pass theirs, under their mark."""
     return subprocess.run([sys.executable, "-m", "recipe", *args], cwd=project, capture_output=True,
                           text=True, timeout=timeout)
+
+
+def pip_wheel(project: Path, out: Path, *args: str, timeout: float) -> subprocess.CompletedProcess:
+    """An isolated `pip wheel .` of a project copy into `out` (pip's own build environment from
+    [build-system] requires), the build toolchain's verified files its only index; `args`: more
+    of pip's arguments (-C config settings)."""
+    from recipe import paths
+
+    env = {**os.environ, "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(paths.BUILD_TOOLS),
+           "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    return subprocess.run([sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "-w", str(out), *args],
+                          cwd=project, env=env, capture_output=True, text=True, timeout=timeout)

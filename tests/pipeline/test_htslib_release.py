@@ -11,7 +11,6 @@ which have no network."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -19,8 +18,9 @@ import zipfile
 
 import pytest
 
-from recipe import paths
 from tests.conftest import ROOT
+
+from .conftest import pip_wheel
 
 
 @pytest.mark.timeout(1500)
@@ -28,11 +28,7 @@ def test_a_wheel_of_pristine_htslib_passes_the_s3_format_tests(project, tmp_path
     for name in ("htslib_1.24.orig.tar.gz", "htscodecs_1.6.7.orig.tar.gz"):
         assert (project / "build" / "downloads" / name).exists(), f"{name}: run `make test`, which fetches it"
     out = tmp_path / "out"
-    env = {**os.environ, "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(paths.BUILD_TOOLS),
-           "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "-w", str(out),
-                            "-C", "pysam-s3.htslib-source=htslib-release"], cwd=project, env=env,
-                           capture_output=True, text=True, timeout=900)
+    built = pip_wheel(project, out, "-C", "pysam-s3.htslib-source=htslib-release", timeout=900)
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
     [wheel] = out.glob("pysam-*.whl")
     with zipfile.ZipFile(wheel) as zf:

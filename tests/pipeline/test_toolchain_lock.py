@@ -5,7 +5,6 @@ the build venv holds exactly what the lock says."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -16,6 +15,8 @@ from packaging.requirements import Requirement
 
 from recipe import _toml, paths, process
 from tests.conftest import ROOT
+
+from .conftest import pip_wheel
 
 
 def normal(name: str) -> str:
@@ -85,10 +86,7 @@ def test_an_isolated_pip_wheel_builds_with_the_same_toolchain(project, tmp_path)
     import pysam_s3.buildinfo
 
     out = tmp_path / "out"
-    env = {**os.environ, "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(paths.BUILD_TOOLS),
-           "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
-    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", ".", "--no-deps", "-w", str(out)], cwd=project,
-                          env=env, capture_output=True, text=True, timeout=840)
+    proc = pip_wheel(project, out, timeout=840)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     [wheel] = out.glob("pysam-*.whl")
     with zipfile.ZipFile(wheel) as zf:

@@ -46,11 +46,12 @@ class Endpoint:
             pytest.skip("needs a local server (its users, or a proxy in front of it); runs in `make test`")
         return self.server
 
-    def through(self, rule=None, **extra: str | None):
+    def through(self, rule=None, *, shaping=None, idle_timeout: float | None = None, **extra: str | None):
         """A recording (and, with *rule*, faulty) S3Proxy in front of the local
-        server, and the environment that sends pysam through it."""
+        server, with its *shaping* and *idle_timeout* (S3Proxy's), and the
+        environment that sends pysam through it."""
         from tests.servers.proxies import S3Proxy
-        proxy = S3Proxy(self.local_server().port, rule)
+        proxy = S3Proxy(self.local_server().port, rule, shaping, idle_timeout)
         return proxy, self.env(AWS_ENDPOINT_URL=f"http://{proxy.hostport}", **extra)
 
     @property

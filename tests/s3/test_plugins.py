@@ -37,8 +37,7 @@ def build(folder: Path, configure: list[str]) -> Path:
     deps = htslib_step.native_dir(toolchain.select(options.load())) / "deps"
     tree = folder / "htslib"
     shutil.copytree(ROOT / "vendor" / "htslib" / "src", tree)
-    env = {**os.environ, "CPPFLAGS": f"-I{deps}/include", "LDFLAGS": f"-L{deps}/lib",
-           "PKG_CONFIG_LIBDIR": f"{deps}/lib/pkgconfig", "LIBS": "-lcurl -lssl -lcrypto -lz -ldl -lpthread"}
+    env = {**os.environ, **htslib_step.against(deps)}
     log = folder / "build.log"
     with open(log, "w") as out:
         def step(*argv: str) -> None:

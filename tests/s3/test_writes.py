@@ -11,7 +11,7 @@ import pytest
 
 from tests.s3 import datasets
 from tests.s3.checks import alignment_error, assert_denied, assert_raised
-from tests.servers.proxies import CorruptBody, S3Proxy, Shaping
+from tests.servers.proxies import CorruptBody, Shaping
 from tests.s3.runner import probe_call, run
 
 pytestmark = pytest.mark.timeout(120)
@@ -68,8 +68,7 @@ def test_parts_go_out_in_parallel(local_endpoint, big_bam, isolated, parts_at_on
     (on loopback they come back before the writer has the next ones)."""
     ep = local_endpoint
     key = ep.scratch("parallel.bam")
-    proxy = S3Proxy(ep.local_server().port, shaping=Shaping(latency=1.0))
-    env = ep.env(AWS_ENDPOINT_URL=f"http://{proxy.hostport}", HTS_S3_UPLOAD_PARTS=parts_at_once)
+    proxy, env = ep.through(shaping=Shaping(latency=1.0), HTS_S3_UPLOAD_PARTS=parts_at_once)
     with proxy:
         outcome = run(probe_call("copy", "alignments", str(big_bam), [ep.url(key), "local.bam"], "wb"),
                       env, timeout=150)
@@ -180,8 +179,8 @@ def test_a_slow_writer_keeps_its_parts_moving(moto, big_bam, isolated):
     in flight are sent whole, so at most the first part idles half-sent (it
     is sent again); before, every part did."""
     key = moto.scratch("slow.bam")
-    with S3Proxy(moto.local_server().port, idle_timeout=2.5) as proxy:
-        env = moto.env(AWS_ENDPOINT_URL=f"http://{proxy.hostport}")
+    proxy, env = moto.through(idle_timeout=2.5)
+    with proxy:
         outcome = run(SLOW_WRITER.format(source=str(big_bam), url=moto.url(key), pause=4), env, timeout=110)
         log = proxy.take()["log"]
     assert outcome.ok, str(outcome)
