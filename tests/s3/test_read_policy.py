@@ -1,0 +1,122 @@
+"""The read policy from the link (htslib 0029): a forward seek by less than
+a round trip's worth of bytes (latency x bandwidth of one connection,
+measured on every range read) reads on from where the last range ended and
+passes over the bytes in between; a longer one starts a new range at its
+target. Checked by what the counting proxy sees, for each shaping, never by
+time, and by content: the bytes read are the file's, and none is fetched
+twice."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from tests.s3 import datasets, probe
+from tests.s3.runner import run
+from tests.s3.test_readahead import FIRST_RANGE, overlaps, ranges
+from tests.servers.proxies import Shaping
+
+pytestmark = pytest.mark.timeout(180)
+
+START = 10 << 20           # where the first read lands: no range of the open holds it
+LINKS = {"30 ms + 50 MB/s": Shaping(latency=0.030, bandwidth=50e6),
+         "80 ms + 20 MB/s": Shaping(latency=0.080, bandwidth=20e6)}
+
+
+def read_at(ep, key: str, reads: list[tuple[int, int]], shaping=None, **env):
+    """Seek to each (offset, length) and read it through pysam's HFile in one
+    open file; returns the sha256 of each read and the proxy's log."""
+    proxy, full_env = ep.through(shaping=shaping, **env)
+    code = ("import hashlib\nfrom pysam.libchtslib import HFile\nresult = []\n"
+            f"with HFile({ep.url(key)!r}) as f:\n"
+            f"    for offset, length in {reads!r}:\n"
+            "        f.seek(offset)\n"
+            "        result.append(hashlib.sha256(f.read(length)).hexdigest())\n")
+    with proxy:
+        outcome = run(code, full_env, timeout=150)
+        log = proxy.take()["log"]
+    assert outcome.ok, str(outcome)
+    return outcome.result, log
+
+
+def expected(path, reads):
+    with open(path, "rb") as f:
+        out = []
+        for offset, length in reads:
+            f.seek(offset)
+            out.append(hashlib.sha256(f.read(length)).hexdigest())
+        return out
+
+
+def data_ranges(log, size):
+    """The ranged GETs after those of the open (header, EOF block)."""
+    return [s for s in ranges(log, "big.bam") if s[0] not in (0, size - 28)]
+
+
+# A first read of 300 kB comes in ranges of 64, 128 and 256 KiB: long enough
+# to time the link's bandwidth; they end here
+FIRST_READ = 300_000
+FIRST_END = START + 7 * FIRST_RANGE
+
+
+def check_seek(ep, key, big_bam, gap: int, shaping=None, **env) -> list[tuple[int, int]]:
+    """Read 300 kB at START, then 1 kB *gap* bytes past the end of the ranges
+    that read fetched; the ranged GETs after the open, checked for content and
+    for bytes asked twice."""
+    reads = [(START, FIRST_READ), (FIRST_END + gap, 1000)]
+    digests, log = read_at(ep, key, reads, shaping, **env)
+    assert digests == expected(big_bam, reads)
+    spans = data_ranges(log, big_bam.stat().st_size)
+    assert spans[:3] == [(START, START + FIRST_RANGE - 1), (START + FIRST_RANGE, START + 3 * FIRST_RANGE - 1),
+                         (START + 3 * FIRST_RANGE, FIRST_END - 1)], spans
+    assert overlaps(spans, big_bam.stat().st_size) == [], spans
+    return spans[3:]
+
+
+def test_a_seek_within_the_set_distance_reads_on(local_endpoint, big_on, big_bam):
+    """HTS_S3_READ_THROUGH=256 (KiB): 200 KiB past the range, the next GET
+    starts where the range ended; 300 KiB past, at the target."""
+    key = big_on(local_endpoint)
+    near = check_seek(local_endpoint, key, big_bam, 200 << 10, HTS_S3_READ_THROUGH="256")
+    assert near[0][0] == FIRST_END, near
+    far = check_seek(local_endpoint, key, big_bam, 300 << 10, HTS_S3_READ_THROUGH="256")
+    assert far[0][0] == FIRST_END + (300 << 10), far
+
+
+def test_a_read_through_distance_of_0_reads_through_nothing(s3rver, big_on, big_bam):
+    spans = check_seek(s3rver, big_on(s3rver), big_bam, 1000, HTS_S3_READ_THROUGH="0")
+    assert spans[0][0] == FIRST_END + 1000, spans
+
+
+@pytest.mark.parametrize("link", LINKS)
+def test_the_distance_is_a_round_trip_of_the_measured_link(s3rver, big_on, big_bam, link):
+    """Shaped as a distant server (latency L before each answer, bandwidth B
+    per connection): a seek of a third of L x B past the range reads on from
+    the range's end; one of three times L x B starts a new range there."""
+    shaping = LINKS[link]
+    round_trip_bytes = int(shaping.latency * shaping.bandwidth)
+    key = big_on(s3rver)
+    near = check_seek(s3rver, key, big_bam, round_trip_bytes // 3, shaping)
+    assert near[0][0] == FIRST_END, near
+    far = check_seek(s3rver, key, big_bam, 3 * round_trip_bytes, shaping)
+    assert far[0][0] == FIRST_END + 3 * round_trip_bytes, far
+
+
+def test_nearby_regions_of_one_open_file_read_as_one_stream(s3rver, big_on, big_bam):
+    """200 sorted 1 kb regions of the 58 MB BAM through one fetch loop, 30 ms +
+    50 MB/s: the records of the local file, in a few growing ranges (a GET per
+    region before), together not much more than the file."""
+    regions = sorted((c, s, s + 1000) for c, s, _ in datasets.big_regions(200, seed=28))
+    proxy, env = s3rver.through(shaping=LINKS["30 ms + 50 MB/s"])
+    code = ("from tests.s3 import probe\nimport pysam\n"
+            f"with pysam.AlignmentFile({s3rver.url(big_on(s3rver))!r}) as f:\n"
+            f"    result = probe.digest_open(f, 'alignments', {regions!r})\n")
+    with proxy:
+        outcome = run(code, env, timeout=150)
+        seen = proxy.take()
+    assert outcome.ok, str(outcome)
+    assert outcome.result == probe.digest("alignments", str(big_bam), regions)
+    gets = [r for r in seen["log"] if r["method"] == "GET" and r["path"].endswith("big.bam")]
+    assert len(gets) <= 40, [r["range"] for r in gets]
+    assert seen["bytes"] <= 1.1 * big_bam.stat().st_size, [(r["range"], r["bytes"]) for r in gets]
