@@ -18,14 +18,20 @@ from tests.s3.runner import probe_call, run
 pytestmark = pytest.mark.timeout(120)
 
 
+EOF_MEMORY = "-d41d8cd98f00b204e9800998ecf8427e.eof"  # the MD5 of no bytes
 TAG = "CACHEDIR.TAG"  # the Cache Directory Tagging Specification's file, written with a new cache
 
 
 def cache_files(home, folder=None) -> dict[str, bytes]:
     """The index cache's entries (file name -> bytes), temporary files included,
-    its CACHEDIR.TAG left out."""
+    its CACHEDIR.TAG and the objects' remembered EOF blocks (empty .eof
+    entries: tests/s3/test_eof_memory.py) left out."""
     cache = folder or home / ".cache" / "htslib" / "indexes"
-    return {p.name: p.read_bytes() for p in cache.iterdir() if p.name != TAG} if cache.exists() else {}
+    if not cache.exists():
+        return {}
+    files = {p.name: p.read_bytes() for p in cache.iterdir() if p.name != TAG}
+    assert all(body == b"" for name, body in files.items() if name.endswith(EOF_MEMORY)), files
+    return {name: body for name, body in files.items() if not name.endswith(EOF_MEMORY)}
 
 
 def upload(ep, local, key: str) -> None:
