@@ -9,11 +9,13 @@ twice."""
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pytest
 
+from tests import data
 from tests.s3 import datasets, probe
-from tests.s3.runner import run
+from tests.s3.runner import probe_call, run
 from tests.s3.test_readahead import FIRST_RANGE, overlaps, ranges
 from tests.servers.proxies import Shaping
 
@@ -120,3 +122,26 @@ def test_nearby_regions_of_one_open_file_read_as_one_stream(s3rver, big_on, big_
     gets = [r for r in seen["log"] if r["method"] == "GET" and r["path"].endswith("big.bam")]
     assert len(gets) <= 40, [r["range"] for r in gets]
     assert seen["bytes"] <= 1.1 * big_bam.stat().st_size, [(r["range"], r["bytes"]) for r in gets]
+
+
+def test_a_cram_container_comes_in_one_range_after_its_header(s3rver, dataset, tmp_path):
+    """A CRAM region query (htslib 0031): the container holding the region
+    (hundreds of KB) comes in one range after the one that read its header,
+    where the reader used to double from 64 KiB (64, 128, 256 KiB...); the
+    records are the local ones."""
+    reference = {"reference_filename": str(dataset / "ref.fa")}
+    cram = data.alignments(tmp_path / "many.cram", 30_000, fasta=dataset / "ref.fa", mode="wc", index="crai")
+    key = s3rver.scratch("many.cram")
+    for path in (cram, Path(f"{cram}.crai")):
+        s3rver.client.upload_file(str(path), s3rver.bucket, s3rver.key(key + path.name.removeprefix("many.cram")))
+    contig, length = next(iter(data.CONTIGS.items()))
+    region = [(contig, length // 2, length // 2 + 1000)]
+    proxy, env = s3rver.through()
+    with proxy:
+        outcome = run(probe_call("read", "alignments", s3rver.url(key), region, **reference), env)
+        log = proxy.take()["log"]
+    assert outcome.ok, str(outcome)
+    assert outcome.result == probe.read("alignments", str(cram), region, **reference)
+    container = [s for s in ranges(log, "many.cram") if s[0] != 0]
+    # the header in the open's first range or in one of its own, then the rest in one
+    assert len(container) <= 2 and container[-1][1] - container[-1][0] + 1 > 4 * FIRST_RANGE, container
