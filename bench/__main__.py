@@ -1,11 +1,13 @@
 """python -m bench: our wheel against stock pysam 0.24.1 on this machine.
 
 Local tasks (BAM decode, Python iteration, BAM write, CRAM decode, VCF
-iteration, import), S3 region queries (index not cached, then cached) and
-whole-file reads of two BAMs and a VCF.gz against s3rver through a counting
-proxy, unshaped and shaped as a distant server, and (not with --tiny) wheel
-sizes and rebuild times. Writes results.json, table.md and chart.png into
---out (default build/bench/).
+iteration, import); against s3rver through a counting proxy, unshaped and
+shaped as a distant and a farther server: region queries (index not cached,
+then cached), whole-file reads, many regions of one open file (sorted,
+unsorted, over worker processes) and a pileup, of two BAMs, a VCF.gz, a CRAM
+and a BCF; and (not with --tiny) wheel sizes and rebuild times. Writes
+results.json, table.md and chart.png into --out (default build/bench/).
+--objects, --shapings, --s3-measurements and --no-local limit a run.
 """
 
 from __future__ import annotations
@@ -17,12 +19,25 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 from recipe import paths, process, steps
 from recipe.errors import RecipeError
 
 from . import build, data, machine, report, s3, tasks, venvs
 from .proc import BenchError, scratch
+
+
+def _names(known) -> Callable[[str], list[str]]:
+    """An argparse type: a comma-separated choice among *known*, in *known*'s order."""
+    def names(text: str) -> list[str]:
+        given = [name.strip() for name in text.split(",") if name.strip()]
+        unknown = [name for name in given if name not in known]
+        if unknown or not given:
+            raise argparse.ArgumentTypeError(f"{', '.join(unknown) or 'nothing'} given; "
+                                             f"choose among {', '.join(known)}")
+        return [name for name in known if name in given]
+    return names
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -40,11 +55,22 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         help="the interpreter the ours and stock venvs are made from (default: this one)")
     parser.add_argument("--timeout", type=float, default=900, metavar="SECONDS",
                         help="time limit of each measurement (default: 900)")
+    parser.add_argument("--objects", type=_names(s3.OBJECTS), default=list(s3.OBJECTS), metavar="A,B",
+                        help=f"S3 objects to measure (default: all of {','.join(s3.OBJECTS)}); "
+                             "the large BAM is made only when chosen")
+    parser.add_argument("--shapings", type=_names(s3.SHAPINGS), default=list(s3.SHAPINGS), metavar="A,B",
+                        help=f"S3 shapings (default: all of {','.join(s3.SHAPINGS)})")
+    parser.add_argument("--s3-measurements", type=_names(s3.MEASUREMENTS), default=list(s3.MEASUREMENTS),
+                        metavar="A,B", help=f"S3 measurements (default: all of {','.join(s3.MEASUREMENTS)})")
+    parser.add_argument("--no-local", dest="local", action="store_false",
+                        help="only the S3 part: no local tasks and no packaging numbers (which run `make wheel`)")
     args = parser.parse_args(argv)
     if args.rounds is None:
         args.rounds = 1 if args.tiny else 5
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
+    if "region-warm" in args.s3_measurements and "region-cold" not in args.s3_measurements:
+        parser.error("--s3-measurements: region-warm reuses what region-cold leaves: choose both")
     return args
 
 
@@ -52,11 +78,13 @@ def _mb(path: Path) -> str:
     return f"{path.stat().st_size / report.MB:.1f} MB"
 
 
-def describe_data(profile: data.Profile, files: dict[str, Path], large: Path) -> str:
+def describe_data(profile: data.Profile, files: dict[str, Path], large: Path | None) -> str:
+    large_bam = f"large BAM {profile.large_reads:,} reads ({_mb(large)}), " if large else ""
     return (f"BAM {profile.reads:,} reads x {profile.read_length} bp over {len(profile.contigs)} contigs "
             f"({_mb(files['bam'])}), its CRAM ({_mb(files['cram'])}), VCF.gz {profile.vcf_records:,} records x "
-            f"{len(profile.samples)} samples ({_mb(files['vcf'])}); S3: small BAM = that BAM, "
-            f"large BAM {profile.large_reads:,} reads ({_mb(large)}), VCF.gz = that VCF.gz")
+            f"{len(profile.samples)} samples ({_mb(files['vcf'])}), its BCF ({_mb(files['bcf'])}); S3: small BAM "
+            f"= that BAM, {large_bam}VCF.gz, CRAM (with the local reference) and BCF = those; "
+            f"{profile.regions} random {data.REGION_LENGTH:,} bp regions")
 
 
 def measure(args: argparse.Namespace, out: Path) -> dict:
@@ -70,21 +98,26 @@ def measure(args: argparse.Namespace, out: Path) -> dict:
     work = scratch(out, ".work-")
     try:
         files = data.dataset(pythons["ours"], profile)
-        large = data.large_bam(pythons["ours"], profile)
+        large = data.large_bam(pythons["ours"], profile) if "large" in args.objects else None
         results = {
             "started": started, "machine": host, "machine_line": machine.one_line(host),
-            "options": {"rounds": args.rounds, "profile": profile.name, "cold_build": args.cold_build},
+            "options": {"rounds": args.rounds, "profile": profile.name, "cold_build": args.cold_build,
+                        "local": args.local, "objects": args.objects, "shapings": args.shapings,
+                        "s3_measurements": args.s3_measurements},
             "pysam": {flavour: machine.versions(python, work) for flavour, python in pythons.items()},
             "venvs": {flavour: str(python) for flavour, python in pythons.items()},
             "wheel": testenv.our_wheel(process.python_tag(pythons["ours"])).name,
-            "data": {"profile": profile.name, "files": {k: str(v) for k, v in {**files, "large": large}.items()},
+            "data": {"profile": profile.name,
+                     "files": {k: str(v) for k, v in {**files, "large": large}.items() if v},
                      "line": describe_data(profile, files, large)},
             "targets": report.targets(),
         }
-        results["tasks"] = tasks.measure(pythons, files, args.rounds, work, args.timeout)
-        results["s3"] = s3.measure(pythons, s3.objects(files, large), profile.region, args.rounds, work,
-                                   args.timeout)
-        if not args.tiny:
+        results["tasks"] = tasks.measure(pythons, files, args.rounds, work, args.timeout) if args.local else {}
+        objs = [o for o in s3.objects(files, large) if o.label in args.objects]
+        queries = s3.Queries(profile.region, profile.pileup_region, data.random_regions(profile))
+        results["s3"] = s3.measure(pythons, objs, queries, args.shapings, args.s3_measurements, args.rounds,
+                                   work, args.timeout)
+        if args.local and not args.tiny:
             results["packaging"] = {
                 "wheels": build.wheel_sizes(pythons["stock"], lk["pysam"].version),
                 "noop": build.noop_rebuild(out / "noop-build.log"),

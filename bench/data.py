@@ -5,8 +5,10 @@ GENERATOR_VERSION. A folder appears by atomic rename once complete, so a
 cached folder is always whole.
 
 Full size: a 400,000-read BAM of 150 bp reads (about 58 MB; it is also the
-"50 MB" BAM of the S3 part) with its CRAM, reference and a 200,000-record VCF,
-and a BAM of about 500 MB for the S3 part. --tiny: the same shapes, small.
+"50 MB" BAM of the S3 part) with its CRAM, reference and a 200,000-record VCF
+(also as BCF), and a BAM of about 500 MB for the S3 part. --tiny: the same
+shapes, small. The S3 part's queries come from the profile too: one 10 kb
+region, a 50 kb pileup region and many random 1 kb regions (random_regions).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import random
 import shutil
 import tempfile
 from pathlib import Path
@@ -23,7 +26,7 @@ from recipe import paths, steps
 from .proc import script
 
 CACHE = paths.BUILD / "bench" / "data"
-GENERATOR_VERSION = 1  # bump when generate.py changes what it writes
+GENERATOR_VERSION = 1  # bump when generate.py changes a file it writes (a new file: see DATASET_FILES)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,6 +36,7 @@ class Profile:
     reads: int          # the main BAM, also the small S3 BAM
     large_reads: int    # the large S3 BAM
     vcf_records: int
+    regions: int        # random 1 kb regions read through one open file (S3 regions-*)
     samples: tuple = ("s1", "s2", "s3", "s4")
     read_length: int = 150
     seed: int = 11
@@ -43,14 +47,23 @@ class Profile:
         contig, length = next(iter(self.contigs.items()))
         return contig, length // 2, length // 2 + 10_000
 
+    @property
+    def pileup_region(self) -> tuple[str, int, int]:
+        """A gene-sized 50 kb region a quarter into the first contig, for the S3 pileup."""
+        contig, length = next(iter(self.contigs.items()))
+        return contig, length // 4, length // 4 + 50_000
+
 
 FULL = Profile("full", {"chr1": 20_000_000, "chr2": 12_000_000, "chrM": 16_569},
-               reads=400_000, large_reads=4_200_000, vcf_records=200_000)  # large: about 500 MB
+               reads=400_000, large_reads=4_200_000, vcf_records=200_000, regions=300)  # large: about 500 MB
 TINY = Profile("tiny", {"chr1": 1_000_000, "chr2": 400_000, "chrM": 16_569},
-               reads=10_000, large_reads=40_000, vcf_records=2_000)
+               reads=10_000, large_reads=40_000, vcf_records=2_000, regions=20)
+REGION_LENGTH = 1_000
 
+# A cached folder missing one of these is made again: a data set cached before
+# the BCF was added gets it that way, and the large BAM, unchanged, stays.
 DATASET_FILES = ("ref.fa", "ref.fa.fai", "reads.bam", "reads.bam.bai", "reads.cram", "reads.cram.crai",
-                 "calls.vcf.gz", "calls.vcf.gz.tbi")
+                 "calls.vcf.gz", "calls.vcf.gz.tbi", "calls.bcf", "calls.bcf.csi")
 BAM_FILES = ("reads.bam", "reads.bam.bai")
 
 
@@ -82,11 +95,27 @@ def _spec(profile: Profile, kind: str, reads: int) -> dict:
 
 
 def dataset(python: Path, profile: Profile) -> dict[str, Path]:
-    """name -> file: ref, bam, cram, vcf (indexes beside them)."""
+    """name -> file: ref, bam, cram, vcf, bcf (indexes beside them)."""
     folder = _cached(python, _spec(profile, "dataset", profile.reads), DATASET_FILES)
     return {"ref": folder / "ref.fa", "bam": folder / "reads.bam", "cram": folder / "reads.cram",
-            "vcf": folder / "calls.vcf.gz"}
+            "vcf": folder / "calls.vcf.gz", "bcf": folder / "calls.bcf"}
 
 
 def large_bam(python: Path, profile: Profile) -> Path:
     return _cached(python, _spec(profile, "bam", profile.large_reads), BAM_FILES) / "reads.bam"
+
+
+def random_regions(profile: Profile) -> dict[str, list[list]]:
+    """profile.regions regions of REGION_LENGTH bases ([contig, start, end], 0-based,
+    within the contig) from the profile's seed, each contig drawn by its length as
+    the reads are spread: {"sorted": by contig (in the files' order) then start,
+    "unsorted": the same regions shuffled}."""
+    rng = random.Random(profile.seed)
+    names, lengths = list(profile.contigs), list(profile.contigs.values())
+    drawn = []
+    for contig in rng.choices(names, weights=lengths, k=profile.regions):
+        start = rng.randrange(profile.contigs[contig] - REGION_LENGTH)
+        drawn.append([contig, start, start + REGION_LENGTH])
+    ordered = sorted(drawn, key=lambda r: (names.index(r[0]), r[1]))
+    shuffled = rng.sample(ordered, len(ordered))
+    return {"sorted": ordered, "unsorted": shuffled}

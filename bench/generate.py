@@ -9,7 +9,8 @@ calls): the large S3 BAM has millions of reads.
 
 SPEC kinds:
   dataset  reference FASTA (+.fai), coordinate-sorted BAM (+.bai), the same
-           reads as CRAM against the reference (+.crai), VCF.gz (+.tbi)
+           reads as CRAM against the reference (+.crai), VCF.gz (+.tbi), the
+           same records as BCF (+.csi)
   bam      just a BAM (+.bai) over the same reference (the large S3 BAM)
 """
 
@@ -21,6 +22,7 @@ import time
 from pathlib import Path
 
 import pysam
+import pysam.bcftools
 
 _ACGT = bytes.maketrans(bytes(range(256)), b"ACGT" * 64)
 # Qualities skewed to the high end like a short-read run: 60 % in 35-41,
@@ -112,6 +114,14 @@ def write_variants(path: Path, sequences: dict, records: int, samples: list, see
     return written
 
 
+def write_bcf(vcf: Path, bcf: Path) -> None:
+    """The VCF.gz's records as BCF (bcftools view -Ob, through VariantFile), indexed (.csi)."""
+    with pysam.VariantFile(str(vcf)) as records, pysam.VariantFile(str(bcf), "wb", header=records.header) as out:
+        for record in records:
+            out.write(record)
+    pysam.bcftools.index(str(bcf))
+
+
 def main() -> None:
     result_path, spec_path, out = sys.argv[1:]
     spec, out = json.loads(Path(spec_path).read_text()), Path(out)
@@ -125,6 +135,7 @@ def main() -> None:
         pysam.index(str(out / "reads.cram"))
         report["vcf_records"] = write_variants(out / "calls.vcf.gz", sequences, spec["vcf_records"],
                                                spec["samples"], spec["seed"] + 2)
+        write_bcf(out / "calls.vcf.gz", out / "calls.bcf")
     report["seconds"] = time.perf_counter() - start
     Path(result_path).write_text(json.dumps(report))
 
