@@ -28,6 +28,7 @@ import http.client
 import socket
 import ssl
 import struct
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -187,7 +188,7 @@ class S3Proxy:
         self.seen: list[tuple[str, str, int]] = []  # (method, path, status answered), never reset
         self._lock = threading.Lock()
         self._log: list[dict] = []
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _S3ProxyHandler)
+        self.server = _ProxyServer(("127.0.0.1", 0), _S3ProxyHandler)
         self.server.daemon_threads = True
         self.server.proxy = self
         self.port = self.server.server_address[1]
@@ -255,6 +256,14 @@ def signing_key_id(headers) -> str | None:
 def error_document(code: str, fields: dict[str, str]) -> bytes:
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
             + "".join(f"<{k}>{v}</{k}>" for k, v in fields.items()) + "</Error>").encode()
+
+
+class _ProxyServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        # A client that drops a connection (a read-ahead it no longer wants)
+        # is no error of the proxy's: say nothing; anything else, as usual
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)
 
 
 class _S3ProxyHandler(BaseHTTPRequestHandler):
