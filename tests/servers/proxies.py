@@ -259,6 +259,11 @@ def error_document(code: str, fields: dict[str, str]) -> bytes:
 
 
 class _ProxyServer(ThreadingHTTPServer):
+    # As servers do: socketserver's backlog of 5 drops the connections of a
+    # burst (8 worker processes opening theirs at once), and each dropped one
+    # waits a second for its SYN to be sent again
+    request_queue_size = socket.SOMAXCONN
+
     def handle_error(self, request, client_address):
         # A client that drops a connection (a read-ahead it no longer wants)
         # is no error of the proxy's: say nothing; anything else, as usual
