@@ -139,7 +139,8 @@ def main():
     ratios(fig.add_subplot(grid[1, 1:]), tables, targets, ("stream",), stream_target,
            "S3 whole-file read (stream): speed ratio")
     ratios(fig.add_subplot(grid[2, 1:]), tables, targets,
-           ("regions-sorted", "regions-unsorted", "regions-workers", "pileup"), regions_target,
+           ("regions-sorted", "regions-unsorted", "regions-workers", "regions-list-sorted", "regions-list-unsorted",
+            "pileup"), regions_target,
            "S3 many 1 kb regions of one open file, and a 50 kb pileup: speed ratio")
     fig.suptitle(f"pysam-s3 vs stock pysam: {results['machine_line']}", fontsize=10)
     fig.tight_layout()

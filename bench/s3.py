@@ -20,7 +20,10 @@ alternating as in bench/tasks.py), the measurements that apply to the object
   (data.random_regions, written to a JSON file that ours and stock both
   read), one fetch each in one loop over one open file, sorted by contig and
   start or shuffled; regions-workers: the sorted ones split in WORKERS
-  contiguous shares, one worker process each; each fresh HOME and directory;
+  contiguous shares, one worker process each; regions-list-sorted and
+  regions-list-unsorted: the same regions in one call (ours
+  pysam_s3.fetch_regions(), stock the fetch loop); each fresh HOME and
+  directory;
 * pileup: the pileup of profile.pileup_region (50 kb), fresh HOME and
   directory.
 
@@ -62,12 +65,17 @@ MEASUREMENTS = {
     "stream": "the whole file: BAM `pysam.view(\"-c\", url)`, VCF.gz every record of VariantFile iteration",
     "regions-sorted": "random 1 kb regions sorted by contig and start, one fetch each in one loop over one open file",
     "regions-unsorted": "the same regions in a random order, one open file",
+    "regions-list-sorted": "the sorted regions in one call over one open file: ours `pysam_s3.fetch_regions()`, "
+                           "stock (which has none) the fetch loop it replaces",
+    "regions-list-unsorted": "the same, with the regions in the random order",
     "regions-workers": f"the sorted regions split in {WORKERS} contiguous shares, one worker process "
                        "(multiprocessing) each, opening the file once",
     "pileup": "`pileup(contig, start, start + 50,000)`: columns counted, their nsegments summed",
 }
 # regions-* measurements: which order of the regions, how many worker processes
-REGIONS = {"regions-sorted": ("sorted", 1), "regions-unsorted": ("unsorted", 1), "regions-workers": ("sorted", WORKERS)}
+# (0 workers: one call, pysam_s3.fetch_regions())
+REGIONS = {"regions-sorted": ("sorted", 1), "regions-unsorted": ("unsorted", 1), "regions-workers": ("sorted", WORKERS),
+           "regions-list-sorted": ("sorted", 0), "regions-list-unsorted": ("unsorted", 0)}
 # where each pysam keeps the index a warm run reuses
 KEEPS_INDEX_IN = {"ours": "home", "stock": "cwd"}
 LOG_FIELDS = ("method", "path", "range", "status", "bytes")
@@ -105,7 +113,7 @@ class Queries:
 def objects(files: dict[str, Path], large: Path | None) -> list[Object]:
     """The bucket's objects; the large BAM only when it was made (the command line can leave it out)."""
     single = ("region-cold", "region-warm", "stream")
-    many = ("regions-sorted", "regions-unsorted")
+    many = ("regions-sorted", "regions-unsorted", "regions-list-sorted", "regions-list-unsorted")
     bam = {"region_task": "region", "stream_task": "decode"}
     made = [Object("small", files["bam"], "small.bam", ".bai", (*single, *many, "regions-workers", "pileup"), **bam)]
     if large:
@@ -201,7 +209,10 @@ def _task(obj: Object, measurement: str, queries: Queries, region_files: dict[st
     if measurement == "pileup":
         return ("pileup", url, *queries.pileup)
     regions, workers = REGIONS[measurement]
-    return ("regions", url, region_files[regions], workers, *([obj.reference] if obj.reference else []))
+    reference = [obj.reference] if obj.reference else []
+    if workers == 0:
+        return ("regions-list", url, region_files[regions], *reference)
+    return ("regions", url, region_files[regions], workers, *reference)
 
 
 def _object_runs(python: Path, proxy: S3Proxy, obj: Object, tasks: dict[str, tuple], work: Path, timeout: float,

@@ -9,12 +9,17 @@ For programs:
                  S3 settings for this process, without touching os.environ
     diagnose(url)
                  how htslib reaches an object and what is in the way (a Report)
+    fetch_regions(f, regions)
+                 the records of many regions of one open file, as a fetch()
+                 loop yields them, with the blocks of the upcoming regions
+                 fetched ahead in parallel on S3
 
 Modules, by concern:
     buildinfo      what the wheel is made of (pins, bundled licenses), and the htslib actually loaded
     configuration  configure(): the process's S3 settings
     credentials    the AWS SDK's credential chain for htslib, through botocore
     doctor         diagnose(), and `python -m pysam_s3 doctor s3://...`
+    regions        fetch_regions()
     libhts         the loaded htslib through ctypes
 
 `python -m pysam_s3` prints the build info.
@@ -24,8 +29,9 @@ from __future__ import annotations
 
 from .buildinfo import build_info, htslib_runtime, version
 from .configuration import configure, settings
+from .regions import fetch_regions
 
-__all__ = ["build_info", "configure", "diagnose", "htslib_runtime", "settings", "__version__"]
+__all__ = ["build_info", "configure", "diagnose", "fetch_regions", "htslib_runtime", "settings", "__version__"]
 
 __version__ = version()
 
@@ -36,3 +42,4 @@ def diagnose(url: str):
     from .doctor import diagnose as run  # ssl, http.client & co. only when asked
 
     return run(url)
+

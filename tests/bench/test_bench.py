@@ -21,7 +21,7 @@ TASKS = ("decode", "iterate", "write", "cram-decode", "vcf-iterate", "import")
 # "far" runs the same code as "shaped", at 80 ms a round trip: left out, it would add a minute
 SHAPINGS = ("unshaped", "shaped")
 SINGLE = ("region-cold", "region-warm", "stream")
-REGIONS = ("regions-sorted", "regions-unsorted")
+REGIONS = ("regions-sorted", "regions-unsorted", "regions-list-sorted", "regions-list-unsorted")
 MEASURED = {"small": (*SINGLE, *REGIONS, "regions-workers", "pileup"), "large": (*SINGLE, *REGIONS, "pileup"),
             "vcf": (*SINGLE, *REGIONS, "regions-workers"), "cram": REGIONS, "bcf": REGIONS}
 OBJECTS = tuple(MEASURED)
@@ -135,6 +135,7 @@ def test_s3_summary_has_a_row_per_object_and_measurement_in_each_shaping(tiny_ru
         if name == "shaped":
             assert targets[("small", "regions-sorted")].startswith("≥ 2x, ≤ stock's "), targets
             assert targets[("small", "regions-unsorted")] == "≥ 3x, ≤ 64 KiB per region", targets
+            assert targets[("small", "regions-list-sorted")] == "≥ 8x", targets
 
 
 def test_table_has_an_s3_table_per_shaping_with_every_row(tiny_run):

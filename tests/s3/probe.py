@@ -69,6 +69,31 @@ def digest_open(handle, kind: str, regions: list) -> dict[str, dict]:
     return out
 
 
+def _text(record, kind: str) -> str:
+    return record.to_string() if kind == "alignments" else str(record)
+
+
+def loop_regions(kind: str, path: str, regions: list, **open_kw) -> list[str]:
+    """The records of a loop of fetch() calls over *regions* in one open file, in order, as text."""
+    with OPENERS[kind](path, **open_kw) as handle:
+        return [_text(r, kind) for region in regions for r in handle.fetch(*region)]
+
+
+def fetch_regions(kind: str, path: str, regions: list, **open_kw) -> list[str]:
+    """What pysam_s3.fetch_regions() yields for *regions* of one open file, as text."""
+    import pysam_s3
+    with OPENERS[kind](path, **open_kw) as handle:
+        return [_text(r, kind) for r in pysam_s3.fetch_regions(handle, [tuple(r) for r in regions])]
+
+
+def digest_records(records) -> dict:
+    sha, n = hashlib.sha256(), 0
+    for text in records:
+        sha.update(text.encode() + b"\n")
+        n += 1
+    return {"records": n, "sha256": sha.hexdigest()}
+
+
 def copy(kind: str, source: str, destinations: list[str], mode: str, limit: int | None = None) -> int:
     """Write the records of a local file to each destination (paths or S3 URLs) in one pass."""
     n = 0
