@@ -107,12 +107,13 @@ def test_readme_example(s3rver, dataset, isolated):
     assert outcome.result == local and len(local) > 50
 
 
-def big_through(ep, key, regions, rule=None, **env):
+def big_through(ep, key, regions, rule=None, open_kw=None, **env):
     """fetch_regions() over *regions* of the big BAM through the counting
     proxy at 30 ms + 50 MB/s: (digest of the records, what the proxy saw)."""
     proxy, full_env = ep.through(rule, shaping=FAR, **env)
     code = ("from tests.s3 import probe\n"
-            f"result = probe.digest_records(probe.fetch_regions('alignments', {ep.url(key)!r}, {regions!r}))\n")
+            f"result = probe.digest_records(probe.fetch_regions('alignments', {ep.url(key)!r}, {regions!r}, "
+            f"**{open_kw or {}!r}))\n")
     with proxy:
         outcome = run(code, full_env, timeout=200)
         proxy.wait_idle()
@@ -172,3 +173,13 @@ def test_a_range_failing_in_flight_is_read_again(s3rver, big_on, big_bam):
     assert digest == loop_digest(big_bam, regions)
     cut = [r for r in seen["log"] if r["fault"] and r["path"].endswith("big.bam")]
     assert len(cut) >= len(regions) // 2, len(cut)
+
+
+def test_a_reader_thread_of_its_own_takes_the_plan_up(s3rver, big_on, big_bam):
+    """threads=4 (BGZF decompression threads, one of them doing the reads):
+    the plan is handed over at the reader's next seek; the loop's records,
+    ranges still several at once."""
+    regions = unsorted_regions(60)
+    digest, seen = big_through(s3rver, big_on(s3rver), regions, open_kw={"threads": 4})
+    assert digest == loop_digest(big_bam, regions)
+    assert seen["most_at_once"] >= 5, seen["most_at_once"]
