@@ -76,6 +76,22 @@ def test_a_warm_cache_costs_one_conditional_get(local_endpoint, dataset, home):
     assert [(r["method"], r["status"], r["bytes"]) for r in warm] == [("GET", 304, 0)]
 
 
+def test_a_vcf_index_is_read_once_per_open(local_endpoint, dataset, home):
+    """VariantFile takes the index htslib read with the header (to list its
+    contigs) instead of asking again (htslib 0033, pysam 0007): cold, one GET
+    of the index; warm, one 304; the records are the local ones."""
+    region = [("chr1", 10_000, 20_000)]
+    url = local_endpoint.url("data/calls.vcf.gz")
+    proxy, env = local_endpoint.through()
+    expected = probe.read("variants", str(dataset / "calls.vcf.gz"), region)
+    with proxy:
+        seen = []
+        for _ in range(2):
+            assert_same_records(run(probe_call("read", "variants", url, region), env), expected)
+            seen.append([(r["status"], r["bytes"]) for r in proxy.take()["log"] if ".tbi" in r["path"]])
+    assert seen == [[(200, (dataset / "calls.vcf.gz.tbi").stat().st_size)], [(304, 0)]], seen
+
+
 def test_a_replaced_object_brings_its_new_index(local_endpoint, dataset, home):
     """The BAM and its index are replaced by another BAM's: the cached index no
     longer matches the ETag, so it is fetched again, and the old entry goes."""
