@@ -6,9 +6,9 @@ waits a round trip.  fetch_regions() gives htslib the whole list first
 (hts_itr_plan(), through the file's ``_plan_fetches()``), so a file on S3
 fetches the blocks of the upcoming regions a few ranges ahead of the reader,
 in parallel, then runs the same ``fetch()`` calls: the records, their order
-and the errors are those of the loop.  2 x HTS_S3_PREFETCH ranges of at most
-4 MiB go at once, so memory stays within that of sequential read-ahead
-(HTS_S3_PREFETCH + 2 ranges of at most 8 MiB: 48 MiB with the defaults),
+and the errors are those of the loop.  4 x HTS_S3_PREFETCH ranges of at most
+2 MiB go at once (16 with the defaults), so memory stays within that of
+sequential read-ahead (HTS_S3_PREFETCH + 2 ranges of at most 8 MiB: 48 MiB),
 however long the list.
 """
 
