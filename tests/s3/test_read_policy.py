@@ -8,6 +8,7 @@ twice."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 from pathlib import Path
 
@@ -124,24 +125,61 @@ def test_nearby_regions_of_one_open_file_read_as_one_stream(s3rver, big_on, big_
     assert seen["bytes"] <= 1.1 * big_bam.stat().st_size, [(r["range"], r["bytes"]) for r in gets]
 
 
-def test_a_cram_container_comes_in_one_range_after_its_header(s3rver, dataset, tmp_path):
-    """A CRAM region query (htslib 0031): the container holding the region
-    (hundreds of KB) comes in one range after the one that read its header,
-    where the reader used to double from 64 KiB (64, 128, 256 KiB...); the
-    records are the local ones."""
-    reference = {"reference_filename": str(dataset / "ref.fa")}
+@pytest.fixture
+def cram_on_s3(s3rver, dataset, tmp_path):
+    """(local CRAM, its key on s3rver, the reference keyword) of a 30,000-read
+    CRAM: containers of hundreds of KB, two on the first contig."""
     cram = data.alignments(tmp_path / "many.cram", 30_000, fasta=dataset / "ref.fa", mode="wc", index="crai")
     key = s3rver.scratch("many.cram")
     for path in (cram, Path(f"{cram}.crai")):
         s3rver.client.upload_file(str(path), s3rver.bucket, s3rver.key(key + path.name.removeprefix("many.cram")))
-    contig, length = next(iter(data.CONTIGS.items()))
-    region = [(contig, length // 2, length // 2 + 1000)]
+    return cram, key, {"reference_filename": str(dataset / "ref.fa")}
+
+
+def read_cram_region(s3rver, cram_on_s3, region) -> list[tuple[int, int]]:
+    """The records of *region* read from S3 (checked against the local CRAM's),
+    and the ranged GETs of the CRAM after the open's first."""
+    cram, key, reference = cram_on_s3
     proxy, env = s3rver.through()
     with proxy:
         outcome = run(probe_call("read", "alignments", s3rver.url(key), region, **reference), env)
         log = proxy.take()["log"]
     assert outcome.ok, str(outcome)
     assert outcome.result == probe.read("alignments", str(cram), region, **reference)
-    container = [s for s in ranges(log, "many.cram") if s[0] != 0]
+    # (the open's first range holds the file's header and the first container's start)
+    return outcome.result, [s for s in ranges(log, "many.cram") if s[0] != 0]
+
+
+def test_a_cram_container_comes_in_one_range_after_its_header(s3rver, cram_on_s3):
+    """A CRAM region query (htslib 0031): the container holding the region
+    (hundreds of KB) comes in one range after the one that read its header,
+    where the reader used to double from 64 KiB (64, 128, 256 KiB...); the
+    records are the local ones."""
+    contig, length = next(iter(data.CONTIGS.items()))
+    _, container = read_cram_region(s3rver, cram_on_s3, [(contig, length // 2, length // 2 + 1000)])
     # the header in the open's first range or in one of its own, then the rest in one
     assert len(container) <= 2 and container[-1][1] - container[-1][0] + 1 > 4 * FIRST_RANGE, container
+
+
+def containers(crai: Path) -> list[tuple[int, int, int]]:
+    """(contig index, first position, container offset) of each slice a .crai lists."""
+    with gzip.open(crai, "rt") as f:
+        return [(int(c[0]), int(c[1]), int(c[3])) for c in (line.split("\t") for line in f)]
+
+
+def test_a_cram_region_into_the_next_container_reads_that_container_and_no_more(s3rver, cram_on_s3):
+    """A region that runs from one CRAM container into the next (htslib 0034):
+    the first range holds the container and the next one's header, the second
+    that container's blocks and the header after them, and nothing further: a
+    range the reader said it needs is not a stream's (it used to come doubled,
+    a container too many, and the read-ahead could send more after it)."""
+    listed = containers(Path(f"{cram_on_s3[0]}.crai"))
+    (tid, _, first), (tid2, boundary, second), (_, _, third) = listed[:3]
+    assert tid == tid2 == 0, listed  # both on the first contig
+    region = [(next(iter(data.CONTIGS)), boundary - 300, boundary + 300)]
+    result, spans = read_cram_region(s3rver, cram_on_s3, region)
+    starts = [int(line.split("\t")[3]) for line in next(iter(result.values()))]
+    assert min(starts) < boundary <= max(starts), (boundary, starts)  # records of both containers
+    assert len(spans) == 2 and first < spans[0][0] < second <= spans[0][1] < spans[1][0], (first, second, spans)
+    # up to the third container's header (well under 1 KiB), not into its blocks
+    assert third <= spans[1][1] < third + 1024, (spans, third)
