@@ -8,6 +8,8 @@
 #   make wheel ARCH=aarch64         cross-build the aarch64 wheel with zig (x86_64 machine, Debian)
 #   make test ARCH=aarch64          its installed-wheel and S3 smoke tests, under qemu-user
 #   make musl-gate                  the network stack and libhts for musl (zig), through the feature gate
+#   make sanitize                   htslib (the wheel's patched tree) with ASan + UBSan: its make check, and
+#                                   S3 reads, writes and failures on moto (also part of make test)
 #   make compare                    the S3 suite with our wheel and with stock pysam -> build/compare/table.md
 #   make test-endpoint ENDPOINT=https://... BUCKET=b [PREFIX=p] [REGION=r]
 #                                   the S3 suite against your own endpoint (credentials: AWS_*, ~/.aws)
@@ -38,7 +40,7 @@ CROSS_TESTS ?= tests/wheel tests/s3/test_formats.py --s3-servers=moto
 COMPARE := build/compare
 S3_SUITE := tests/s3 tests/network_stack
 
-.PHONY: cross-packages musl-gate wheel test test-sources compare test-endpoint sdist sbom check-pins lock reproducible bench downstream system-packages test-packages tools clean distclean
+.PHONY: cross-packages musl-gate wheel test test-sources sanitize compare test-endpoint sdist sbom check-pins lock reproducible bench downstream system-packages test-packages tools clean distclean
 .DEFAULT_GOAL := wheel
 
 system-packages:
@@ -92,6 +94,9 @@ ifeq ($(ARCH),)
 else
 	$(TOOLS) -m recipe test --arch $(ARCH) $(addprefix --python ,$(PYTHONS)) -- $(CROSS_TESTS) $(PYTEST_ARGS)
 endif
+
+sanitize: wheel test-packages test-sources
+	$(TOOLS) -m recipe test -- tests/s3/test_sanitized_htslib.py --s3-servers=moto $(PYTEST_ARGS)
 
 # Both runs may have failures (stock pysam fails where its system libcurl is
 # missing): the table is the result.
