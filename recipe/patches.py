@@ -2,7 +2,9 @@
 
 The series file lists patch files in order (quilt style; '#' starts a
 comment). Each patch starts with a header whose first line is its one-line
-purpose, and a 'Test:' line naming the test that fails without it. A patch
+purpose, and a 'Test:' line naming the test that fails without it; a patch to
+C code may name the C unit tests of its functions ('C test:', test/*.c files
+the series adds, run by htslib's make check). A patch
 that does not apply cleanly (no fuzz) stops the build and is named; a .patch
 file missing from the series is an error too, so nothing is forgotten.
 """
@@ -22,6 +24,7 @@ class Patch:
     path: Path
     purpose: str
     test: str
+    c_tests: tuple[str, ...] = ()  # "test/FILE.c::FUNCTION"
 
 
 def series_dir(source: str) -> Path:
@@ -38,7 +41,8 @@ def read_header(path: Path) -> Patch:
     purpose = header[0].removeprefix("Subject:").strip() if header else ""
     purpose = re.sub(r"^\[PATCH[^\]]*\]\s*", "", purpose)
     test = next((h.split(":", 1)[1].strip() for h in header if h.startswith("Test:")), "")
-    return Patch(path, purpose, test)
+    c_tests = tuple(t.strip() for h in header if h.startswith("C test:") for t in h.split(":", 1)[1].split(","))
+    return Patch(path, purpose, test, c_tests)
 
 
 def series(source: str, directory: Path | None = None) -> list[Patch]:

@@ -16,6 +16,8 @@ from recipe import fetch, htslib as htslib_step, lock, options, paths, toolchain
 
 # What pysam's sdist leaves out of its htslib copy that `make check` needs
 PROGRAMS = ("bgzip.c", "tabix.c", "htsfile.c", "annot-tsv.c")
+# The series' C unit tests (test/*.c the patches add), which make check runs
+C_TESTS = ("test_s3", "test_index_cache")
 
 
 def complete(tree: Path, release: Path) -> list[str]:
@@ -99,5 +101,7 @@ def make_check(tree: Path, env: dict, log: Path) -> dict[str, str]:
     assert counts.get("failed") == "0" and counts.get("total") == counts.get("passed"), counts
     assert int(counts["total"]) >= 350, counts  # test.pl ran in full
     assert "All tests passed." in text.split("test_hfile_libcurl")[-1], tail(log)
+    for program in C_TESTS:  # the series' own C tests, in the same make check
+        assert f"{program}: all tests passed" in text, tail(log, 60)
     assert "Traceback" not in text, tail(log, 60)
     return counts

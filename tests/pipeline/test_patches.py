@@ -29,6 +29,24 @@ def test_every_patch_has_a_purpose_and_an_existing_test(source):
         assert re.search(rf"def {re.escape(name)}\b", test_file.read_text()), patch.test
 
 
+@pytest.mark.parametrize("source", SERIES)
+def test_every_c_test_a_patch_names_is_added_by_the_series(source):
+    """'C test: test/FILE.c::FUNCTION': a test/*.c file some patch of the series
+    adds, defining that function (make check runs it: tests/htslib_trees.py)."""
+    listed = patches.series(source)
+    added = {}  # test/FILE.c -> the lines the series adds to it
+    for patch in listed:
+        for file, body in re.findall(r"^\+\+\+ b/(test/\S+\.c)\n(.*?)(?=^--- |\Z)", patch.path.read_text(), re.M | re.S):
+            added[file] = added.get(file, "") + body
+    named = [(patch, c_test) for patch in listed for c_test in patch.c_tests]
+    if source.startswith("htslib"):
+        assert len(named) >= 10, "the C unit tests name the patches they cover"
+    for patch, c_test in named:
+        file, _, name = c_test.partition("::")
+        assert file in added, f"{patch.path.name}: no patch adds {file}"
+        assert re.search(rf"^\+static void {re.escape(name)}\(void\)", added[file], re.M), f"{patch.path.name}: {c_test}"
+
+
 def test_a_patch_that_does_not_apply_stops_the_build_and_is_named(project):
     broken = project / "patches" / "htslib" / "0099-broken.patch"
     broken.write_text(
