@@ -10,6 +10,8 @@
 #   make musl-gate                  the network stack and libhts for musl (zig), through the feature gate
 #   make sanitize                   htslib (the wheel's patched tree) with ASan + UBSan: its make check, and
 #                                   S3 reads, writes and failures on moto (also part of make test)
+#   make fuzz [FUZZ_SECONDS=300]   libFuzzer (clang) on the parsers the htslib series adds, each target for
+#                                   FUZZ_SECONDS after its seed corpus (make test: 20 s each) -> build/fuzz/
 #   make compare                    the S3 suite with our wheel and with stock pysam -> build/compare/table.md
 #   make test-endpoint ENDPOINT=https://... BUCKET=b [PREFIX=p] [REGION=r]
 #                                   the S3 suite against your own endpoint (credentials: AWS_*, ~/.aws)
@@ -40,7 +42,7 @@ CROSS_TESTS ?= tests/wheel tests/s3/test_formats.py --s3-servers=moto
 COMPARE := build/compare
 S3_SUITE := tests/s3 tests/network_stack
 
-.PHONY: cross-packages musl-gate wheel test test-sources sanitize compare test-endpoint sdist sbom check-pins lock reproducible bench downstream system-packages test-packages tools clean distclean
+.PHONY: cross-packages musl-gate wheel test test-sources sanitize fuzz compare test-endpoint sdist sbom check-pins lock reproducible bench downstream system-packages test-packages tools clean distclean
 .DEFAULT_GOAL := wheel
 
 system-packages:
@@ -49,10 +51,10 @@ system-packages:
 # node and npm for s3rver, from Debian only when npm is missing (a node from
 # elsewhere, e.g. NodeSource, already brings its own npm); Ceph's monitor, OSD
 # and RADOS Gateway for the third S3 server; Debian's libhts3, another htslib the
-# wheel must not load (apt-install.sh skips what is there).
+# wheel must not load; clang for the fuzz targets (apt-install.sh skips what is there).
 test-packages: system-packages
 	@command -v npm >/dev/null || sh scripts/apt-install.sh requirements/apt-node.txt
-	@sh scripts/apt-install.sh requirements/apt-ceph.txt requirements/apt-htslib.txt
+	@sh scripts/apt-install.sh requirements/apt-ceph.txt requirements/apt-htslib.txt requirements/apt-fuzz.txt
 
 $(VENV)/.ready: requirements/tools.lock | system-packages
 	@echo "==> creating the tool environment $(VENV)"
@@ -100,6 +102,10 @@ sanitize: wheel test-packages test-sources
 
 # Both runs may have failures (stock pysam fails where its system libcurl is
 # missing): the table is the result.
+FUZZ_SECONDS ?= 300
+fuzz: wheel test-packages
+	$(TOOLS) -m recipe test -- tests/fuzz --fuzz-seconds=$(FUZZ_SECONDS) $(PYTEST_ARGS)
+
 compare: wheel test-packages
 	mkdir -p $(COMPARE)
 	-$(TOOLS) -m recipe test --pysam ours -- $(S3_SUITE) -q -p no:cacheprovider --junitxml=$(CURDIR)/$(COMPARE)/ours.xml
