@@ -9,7 +9,8 @@
 #   make test ARCH=aarch64          its installed-wheel and S3 smoke tests, under qemu-user
 #   make musl-gate                  the network stack and libhts for musl (zig), through the feature gate
 #   make sanitize                   htslib (the wheel's patched tree) with ASan + UBSan: its make check, and
-#                                   S3 reads, writes and failures on moto (also part of make test)
+#                                   S3 reads, writes and failures on moto (also part of make test); then
+#                                   pysam's extensions built so, and the S3 format tests with them on moto
 #   make fuzz [FUZZ_SECONDS=300]   libFuzzer (clang) on the parsers the htslib series adds, each target for
 #                                   FUZZ_SECONDS after its seed corpus (make test: 20 s each) -> build/fuzz/
 #   make compare                    the S3 suite with our wheel and with stock pysam -> build/compare/table.md
@@ -98,7 +99,7 @@ else
 endif
 
 sanitize: wheel test-packages test-sources
-	$(TOOLS) -m recipe test -- tests/s3/test_sanitized_htslib.py --s3-servers=moto $(PYTEST_ARGS)
+	$(TOOLS) -m recipe test -- tests/s3/test_sanitized_htslib.py tests/s3/test_sanitized_pysam.py --s3-servers=moto --sanitized-pysam $(PYTEST_ARGS)
 
 # Both runs may have failures (stock pysam fails where its system libcurl is
 # missing): the table is the result.

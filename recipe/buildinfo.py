@@ -10,10 +10,10 @@ from the environment (no secrets).
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from . import deps, fetch, licenses, patches, paths, steps
+from .digests import sha256_of
 from .htslib import Htslib
 from .lock import Lock
 from .options import Options
@@ -70,7 +70,7 @@ def build_tools() -> dict:
             installed[name] = metadata.version(name)
         except metadata.PackageNotFoundError:  # a package of another Python version or platform
             pass
-    digest = hashlib.sha256(paths.BUILD_LOCK.read_bytes()).hexdigest()
+    digest = sha256_of(paths.BUILD_LOCK)
     return {"lock": f"{paths.BUILD_LOCK.relative_to(paths.ROOT).as_posix()} sha256:{digest}", "installed": installed}
 
 
@@ -91,7 +91,7 @@ def collect(lock: Lock, options: Options, htslib: Htslib, toolchain: Toolchain,
     for name in sources_used(lock, options):
         for p in patches.series(lock[name].series):
             applied.append({"source": name, "file": p.path.name, "purpose": p.purpose,
-                            "sha256": hashlib.sha256(p.path.read_bytes()).hexdigest()})
+                            "sha256": sha256_of(p.path)})
     return {
         "version": version,
         "pysam_version": lock["pysam"].version,

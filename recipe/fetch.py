@@ -21,18 +21,11 @@ import urllib.request
 from pathlib import Path, PurePosixPath
 
 from . import patches, paths, redact, stamps, steps
+from .digests import sha256_of
 from .errors import RecipeError
 from .lock import Lock, Route, Source
 
 TIMEOUT = 60  # seconds per network read
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def verify(src: Source, path: Path, route: str) -> None:

@@ -11,7 +11,6 @@ PATCHES = ROOT / "patches"
 # the license texts of everything bundled into the wheel, as the pinned sources carry them
 LICENSES = ROOT / "licenses"
 VENDOR = ROOT / "vendor"
-RUNTIME_PACKAGE = ROOT / "src" / "pysam_s3"
 REQUIREMENTS = ROOT / "requirements"
 # the build toolchain, hashed (`make lock` makes it from requirements/build.txt)
 BUILD_LOCK = REQUIREMENTS / "build.lock"

@@ -3,41 +3,33 @@ policies, graft any outside library, tag it, and write it to dist/."""
 
 from __future__ import annotations
 
-import re
 import shutil
 import sys
 from pathlib import Path
 
-from . import paths, process, steps
+from . import paths, process, steps, wheelnames
 from .errors import RecipeError
-
-
-def machine(wheel: Path) -> str:
-    """The machine a wheel is for, from its platform tag: x86_64, aarch64, ..."""
-    found = re.search(r"linux_(?:\d+_\d+_)?(x86_64|aarch64|i686|armv7l|ppc64le|s390x|riscv64)\.whl$", wheel.name)
-    if not found:
-        raise RecipeError(f"{wheel.name} has no Linux platform tag")
-    return found.group(1)
 
 
 def check_tag(wheel: Path, libc: str, glibc: str) -> None:
     """A musl wheel must be tagged musllinux; a glibc one manylinux, for at most the glibc
     [tool.pysam-s3] names."""
     if libc == "musl":
-        if not re.search(r"-musllinux_\d+_\d+_", wheel.name):
+        if not wheelnames.platforms(wheel, "musllinux"):
             raise RecipeError(f"auditwheel gave the musl wheel {wheel.name} no musllinux_X_Y tag")
         return
-    found = re.search(r"-manylinux_(\d+)_(\d+)_", wheel.name)
+    found = wheelnames.platforms(wheel, "manylinux")
     if not found:
         raise RecipeError(f"auditwheel gave {wheel.name} no manylinux_X_Y tag")
-    if tuple(map(int, found.groups())) > tuple(map(int, glibc.split("."))):
-        raise RecipeError(f"{wheel.name} needs glibc {'.'.join(found.groups())}, newer than the {glibc} "
+    oldest = found[0]  # the glibc the wheel needs (a compressed tag set names newer ones too)
+    if oldest > tuple(map(int, glibc.split("."))):
+        raise RecipeError(f"{wheel.name} needs glibc {'.'.join(map(str, oldest))}, newer than the {glibc} "
                           "that [tool.pysam-s3] glibc promises: something was built for the machine's glibc")
 
 
 def repair(wheel: Path, dest: Path = paths.DIST) -> Path:
-    tag = re.search(r"-(cp\d+)-", wheel.name).group(1)
-    arch = machine(wheel)
+    tag = wheelnames.interpreter(wheel)
+    arch = wheelnames.machine(wheel)
     log = steps.new_log(f"repair-{tag}-{arch}")
     with steps.step(f"auditwheel repair {wheel.name} (log: {log})"):
         out = paths.BUILD / "repaired" / f"{tag}-{arch}"
@@ -52,7 +44,7 @@ def repair(wheel: Path, dest: Path = paths.DIST) -> Path:
             raise RecipeError(f"auditwheel left {len(repaired)} wheels in {out}; expected one (log: {log})")
         dest.mkdir(parents=True, exist_ok=True)
         # One wheel per interpreter and machine in dist/: drop an older build of the same pair.
-        for old in dest.glob(f"pysam-*-{tag}-{tag}-*_{arch}.whl"):
+        for old in wheelnames.find(dest, "pysam", tag, arch):
             old.unlink()
         final = dest / repaired[0].name
         shutil.copy2(repaired[0], final)

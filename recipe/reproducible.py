@@ -10,13 +10,13 @@ their compiler command lines, which name the build folder (see README).
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import sys
 import zipfile
 from pathlib import Path
 
 from . import paths, process, steps
+from .digests import sha256_of
 
 WORK = paths.BUILD / "reproducible"
 
@@ -60,7 +60,7 @@ def differences(a: Path, b: Path) -> list[str]:
 
 def check() -> int:
     first, second = _build_once("first"), _build_once("second")
-    digests = [hashlib.sha256(w.read_bytes()).hexdigest() for w in (first, second)]
+    digests = [sha256_of(w) for w in (first, second)]
     if digests[0] == digests[1]:
         steps.say(f"==> reproducible: both builds give {first.name}\n    sha256 {digests[0]}")
         return 0

@@ -22,6 +22,7 @@ import zipfile
 from pathlib import Path
 
 from . import deps, epoch
+from .digests import sha256_of
 from .errors import RecipeError
 
 BUILD_INFO = "pysam_s3/_build_info.json"
@@ -104,7 +105,7 @@ def _component(pin: dict, patches: list[dict], license_texts: dict[str, str], wh
 def make(wheel: Path) -> dict:
     info = read_build_info(wheel)
     expression, license_texts = read_licenses(wheel)
-    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    digest = sha256_of(wheel)
     stamp = datetime.datetime.fromtimestamp(int(epoch.source_date_epoch()), tz=datetime.timezone.utc)
     components = [_component(pin, [p for p in info["patches"] if p["source"] == pin["name"]], license_texts, wheel)
                   for pin in info["pins"]]

@@ -11,17 +11,16 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from . import cross, paths, process, steps, venvs
+from . import cross, paths, process, steps, venvs, wheelnames
 from .errors import RecipeError
 from .lock import Lock
 
-FLAVOURS = ("ours", "stock")
 # installed next to pysam in every test venv
 REQUIREMENTS = tuple(paths.REQUIREMENTS / name for name in ("test.txt", "release.txt", "bench.txt"))
 
 
 def our_wheel(tag: str, arch: str = platform.machine()) -> Path:
-    wheels = sorted(paths.DIST.glob(f"pysam-*-{tag}-{tag}-*_{arch}.whl"))
+    wheels = wheelnames.find(paths.DIST, "pysam", tag, arch)
     if len(wheels) != 1:
         raise RecipeError(f"expected one {tag} {arch} wheel in {paths.DIST}, found {len(wheels)}: "
                           f"run `make wheel{'' if arch == platform.machine() else ' ARCH=' + arch}` first")
@@ -38,7 +37,7 @@ def stock_wheel(python: str | Path, version: str) -> Path:
     tag = process.python_tag(python)
 
     def found() -> list[Path]:
-        return sorted(STOCK_WHEELS.glob(f"pysam-{version}-{tag}-{tag}-*.whl"))
+        return wheelnames.find(STOCK_WHEELS, "pysam", tag, version=version)
 
     if not found():
         log = steps.new_log(f"stock-wheel-{tag}")

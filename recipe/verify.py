@@ -5,11 +5,10 @@ is the one inside the wheel."""
 from __future__ import annotations
 
 import json
-import re
 import tempfile
 from pathlib import Path
 
-from . import features, paths, process, repair, steps, venvs
+from . import features, paths, process, steps, venvs, wheelnames
 from .errors import RecipeError
 from .lock import Lock
 from .options import Options
@@ -17,8 +16,8 @@ from . import buildinfo
 
 
 def verify(wheel: Path, python: str, lock: Lock, options: Options) -> dict:
-    tag = re.search(r"-(cp\d+)-", wheel.name).group(1)
-    arch = repair.machine(wheel)
+    tag = wheelnames.interpreter(wheel)
+    arch = wheelnames.machine(wheel)
     venv = paths.VENVS / f"verify-{tag}-{arch}"
     log = steps.new_log(f"verify-{tag}-{arch}")
     with steps.step(f"install {wheel.name} into a fresh venv and check it (log: {log})"):

@@ -19,8 +19,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from . import cross, fetch, lock as lock_mod, options as options_mod, paths, process, repair as repair_mod
-from . import stamps, steps, toolchain, venvs, verify as verify_mod
+from . import cross, lock as lock_mod, options as options_mod, paths, process, repair as repair_mod
+from . import stamps, steps, toolchain, venvs, verify as verify_mod, wheelnames
+from .digests import sha256_of
 from .errors import RecipeError
 
 
@@ -51,8 +52,8 @@ def build(python: str, arch: str | None = None) -> Path:
     final = repair_mod.repair(raw)
     repair_mod.check_tag(final, toolchain.target_libc(options), options.glibc)
     # dist/.cpXY-<arch>.verified: the sha256 of the last wheel that passed verify()
-    verified = paths.DIST / f".{tag}-{repair_mod.machine(final)}.verified"
-    digest = fetch.sha256_of(final)
+    verified = paths.DIST / f".{tag}-{wheelnames.machine(final)}.verified"
+    digest = sha256_of(final)
     if stamps.is_current(verified, digest, [final]):
         steps.say(f"==> {final.relative_to(paths.ROOT)}: the same bytes as the wheel verified before")
         return final

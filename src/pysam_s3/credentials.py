@@ -34,7 +34,7 @@ import importlib.util
 import os
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import datetime
 
 from . import libhts
 
@@ -263,13 +263,6 @@ def install() -> bool:
     return pysam.libchtslib._s3_credentials_provider(available())
 
 
-def uninstall() -> None:
-    """Back to htslib's own reading of the static configuration."""
-    import pysam.libchtslib
-
-    pysam.libchtslib._s3_credentials_provider(False)
-
-
 def chain_description() -> str:
     """What htslib asks for S3 credentials, in a sentence."""
     if installed():
@@ -289,9 +282,3 @@ def installed() -> bool:
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=lambda: (_chain.reset(), _renewal.reset()))
 
-
-def describe_expiry(seconds: int) -> str:
-    """For reports: when temporary keys expire."""
-    if not seconds:
-        return "no expiry"
-    return datetime.fromtimestamp(seconds, timezone.utc).isoformat(timespec="seconds")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from recipe import cross, options, repair, toolchain
+from recipe import cross, options, repair, toolchain, wheelnames
 from recipe.errors import RecipeError
 
 OTHER = "aarch64" if platform.machine() == "x86_64" else "x86_64"
@@ -43,12 +43,12 @@ def test_the_zig_toolchain_targets_the_other_machine(tmp_path):
 
 
 def test_the_machine_comes_from_the_platform_tag():
-    assert repair.machine(Path("pysam-0.24.1+htslib1.24.s3r3-cp311-cp311-linux_x86_64.whl")) == "x86_64"
-    assert repair.machine(Path("pysam-0.24.1-cp311-cp311-manylinux_2_26_x86_64.whl")) == "x86_64"
-    assert repair.machine(Path("pysam-0.24.1-cp311-cp311-manylinux_2_28_aarch64.whl")) == "aarch64"
-    assert repair.machine(Path("pysam-0.24.1-cp311-cp311-musllinux_1_2_aarch64.whl")) == "aarch64"
+    assert wheelnames.machine(Path("pysam-0.24.1+htslib1.24.s3r3-cp311-cp311-linux_x86_64.whl")) == "x86_64"
+    assert wheelnames.machine(Path("pysam-0.24.1-cp311-cp311-manylinux_2_26_x86_64.whl")) == "x86_64"
+    assert wheelnames.machine(Path("pysam-0.24.1-cp311-cp311-manylinux_2_28_aarch64.whl")) == "aarch64"
+    assert wheelnames.machine(Path("pysam-0.24.1-cp311-cp311-musllinux_1_2_aarch64.whl")) == "aarch64"
     with pytest.raises(RecipeError, match="no Linux platform tag"):
-        repair.machine(Path("pysam-0.24.1-cp311-cp311-macosx_11_0_arm64.whl"))
+        wheelnames.machine(Path("pysam-0.24.1-cp311-cp311-macosx_11_0_arm64.whl"))
 
 
 def test_a_wheel_tagged_for_a_newer_glibc_than_promised_is_refused():
@@ -127,3 +127,18 @@ def test_a_missing_loader_names_the_package(monkeypatch):
         cross.runner(here, "musl")
     with pytest.raises(RecipeError, match=rf"install libc6:{debian[OTHER]} \(`make wheel ARCH={OTHER}`"):
         cross.runner(OTHER, "glibc")
+
+
+def test_wheels_are_found_by_their_parsed_names(tmp_path):
+    names = ["pysam-0.24.1+htslib1.24.s3r4-cp311-cp311-manylinux_2_26_x86_64.whl",
+             "pysam-0.24.1+htslib1.24.s3r4-cp312-cp312-manylinux_2_26_x86_64.whl",
+             "pysam-0.24.1+htslib1.24.s3r4-cp311-cp311-manylinux_2_28_aarch64.whl",
+             "pysam-0.24.1-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+             "pysam_s3_tools-1-cp311-cp311-manylinux_2_26_x86_64.whl", "notes.whl"]
+    for name in names:
+        (tmp_path / name).touch()
+    found = [w.name for w in wheelnames.find(tmp_path, "pysam", "cp311", "x86_64")]
+    assert found == [names[0], names[3]]
+    assert [w.name for w in wheelnames.find(tmp_path, "pysam", "cp311", version="0.24.1")] == [names[3]]
+    assert wheelnames.interpreter(tmp_path / names[1]) == "cp312"
+    assert wheelnames.platforms(tmp_path / names[3], "manylinux") == [(2, 17)]

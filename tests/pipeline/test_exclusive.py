@@ -35,9 +35,28 @@ def test_a_second_run_waits_and_says_why(capsys):
         holder.wait(timeout=30)
 
 
+PROBE = """
+import fcntl, sys
+with open(sys.argv[1], "a+") as f:
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        sys.exit(1)
+"""
+
+
+def lock_is_free() -> bool:
+    """Whether another process could take build/.recipe.lock now."""
+    probe = subprocess.run([sys.executable, "-c", PROBE, str(ROOT / "build" / ".recipe.lock")], timeout=30)
+    return probe.returncode == 0
+
+
+@pytest.mark.timeout(60)
 def test_reentrant_within_a_process():
     with buildlock.exclusive():
         with buildlock.exclusive():
-            pass
+            assert not lock_is_free()
+        assert not lock_is_free(), "leaving the inner hold released the lock"
         with buildlock.exclusive():
-            pass
+            assert not lock_is_free()
+    assert lock_is_free()

@@ -46,6 +46,9 @@ def pytest_addoption(parser):
     group.addoption("--s3-servers", metavar="NAMES", default="moto,moto-default,s3rver,rgw",
                     help="the local servers to run, comma-separated (default: moto,moto-default,s3rver,rgw); "
                          "cibuildwheel's containers have neither node nor Ceph, so they run moto only")
+    group.addoption("--sanitized-pysam", action="store_true",
+                    help="also build pysam's extensions with ASan + UBSan and run the format tests with them "
+                         "(test_sanitized_pysam.py; `make sanitize`)")
 
 
 def pytest_configure(config):

@@ -93,7 +93,9 @@ def run(code: str, env: dict[str, str | None] | None = None, *, cwd: Path | None
     full_env = isolated_env(Path(os.environ["HOME"]))
     for name in _UNSET_BY_DEFAULT:
         full_env.pop(name, None)
-    full_env["PYTHONPATH"] = str(ROOT)  # snippets import tests.s3.probe; pysam still comes from the venv
+    # snippets import tests.s3.probe; pysam comes from the venv, or from a PYTHONPATH the
+    # suite itself was given (make sanitize's sanitized pysam: tests/s3/test_sanitized_pysam.py)
+    full_env["PYTHONPATH"] = os.pathsep.join(p for p in (os.environ.get("PYTHONPATH"), str(ROOT)) if p)
     for name, value in (env or {}).items():
         if value is None:
             full_env.pop(name, None)

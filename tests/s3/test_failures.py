@@ -115,12 +115,6 @@ def test_aws_error_answers_are_explained(moto, code):
     assert explained(moto, code, status, hint.format(endpoint=endpoint)) in outcome.message, str(outcome)
 
 
-def test_expired_session_token():
-    pytest.skip("not expressible on a local server: moto records an expiry for STS credentials but never "
-                "checks it, and DurationSeconds is at least 900 s (AWS's ExpiredToken answer is covered by "
-                "test_aws_error_answers_are_explained; htslib's own refresh by test_credentials)")
-
-
 # --- what is not there -----------------------------------------------------------
 
 # pysam class -> (file under data/, probe kind, how pysam words the failed open)

@@ -1,0 +1,104 @@
+"""pysam's own extension modules under AddressSanitizer and
+UndefinedBehaviorSanitizer, reading and writing on S3 (`make sanitize` only:
+the build takes about 10 minutes, so `make test` skips it).
+
+pysam's patched tree is built as the wheel builds it (external htslib linked
+whole into libchtslib, its dependencies' symbols hidden by the wheel's
+version script, recipe/pysam_build.py) but with gcc and
+-fsanitize=address,undefined -fno-sanitize-recover=undefined, against a libhts
+built the same way from the wheel's patched htslib tree. The S3 read and
+write format tests (tests/s3/test_formats.py) then run on moto with that
+pysam first on PYTHONPATH and the sanitizer runtimes preloaded into the
+(unsanitized) interpreter; CPython's own allocations are not leaks of ours,
+so leak detection is off here (test_sanitized_htslib.py has it on for libhts
+and the S3 code alone)."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from recipe import htslib as htslib_step, options, paths, toolchain, venvs
+from tests.htslib_trees import build, environment, run as run_logged, tail
+from tests.s3.runner import run
+
+pytestmark = pytest.mark.timeout(3000)
+
+SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined", "-fno-omit-frame-pointer"]
+REPORTS = ("ERROR: AddressSanitizer", "runtime error:")
+_BUILD_WHEEL = "import sys; from setuptools import build_meta as b; print(b.__legacy__.build_wheel(sys.argv[1]))"
+
+
+@pytest.fixture(scope="module")
+def sanitized_pysam(request, tmp_path_factory) -> Path:
+    """A folder holding the sanitized `pysam` package."""
+    if not request.config.getoption("--sanitized-pysam"):
+        pytest.skip("pysam's extensions under the sanitizers run in `make sanitize` (a 10-minute build)")
+    work = tmp_path_factory.mktemp("sanitized-pysam")
+    flags = " ".join(SANITIZE)
+    env = {**environment(CFLAGS=f"-g -O1 -fPIC {flags} -DHTS_ALLOW_UNALIGNED=0", LDFLAGS=flags),
+           "HOME": str(work / "home")}
+    (work / "home").mkdir()
+    log = work / "build.log"
+    htslib_tree = work / "htslib"
+    shutil.copytree(paths.source_tree("htslib"), htslib_tree, symlinks=True)
+    build(htslib_tree, "htslib", env, log, "lib-static")
+
+    prefix = htslib_step.native_dir(toolchain.select(options.load())) / "prefix"
+    deps = htslib_step.native_dir(toolchain.select(options.load())) / "deps"
+    pysam_tree = work / "pysam"
+    shutil.copytree(paths.source_tree("pysam"), pysam_tree, symlinks=True)
+    link = ["-Wl,--whole-archive", str(htslib_tree / "libhts.a"), "-Wl,--no-whole-archive", f"-L{deps}/lib",
+            *htslib_step.STATIC_LIBS.split(), f"-Wl,--version-script,{prefix / 'lib' / 'libchtslib.map'}"]
+    pysam_env = {**env, "CC": "gcc", "LDSHARED": "gcc -shared", "CFLAGS": f"-g -O1 {flags}",
+                 "LDFLAGS": f"-L{deps}/lib {flags} -Wl,-rpath,$ORIGIN", "HTSLIB_MODE": "external",
+                 "HTSLIB_LIBRARY_DIR": str(htslib_tree), "HTSLIB_INCLUDE_DIR": str(htslib_tree),
+                 "HTSLIB_LINK_ARGS": shlex.join(link)}
+    pysam_env.pop("LIBS", None)
+    wheels = work / "wheels"
+    wheels.mkdir()
+    done = run_logged([str(venvs.build_env(sys.executable)), "-c", _BUILD_WHEEL, str(wheels)], pysam_tree,
+                      pysam_env, log, 2400)
+    assert done.returncode == 0, "pysam's sanitized build failed; " + tail(log)
+    site = work / "site"
+    with zipfile.ZipFile(next(wheels.glob("pysam-*.whl"))) as zf:
+        zf.extractall(site, members=[m for m in zf.namelist() if m.startswith("pysam/")])
+    return site
+
+
+def runtime_env(site: Path) -> dict[str, str]:
+    preload = [subprocess.run(["gcc", f"-print-file-name={lib}"], capture_output=True, text=True,
+                              check=True).stdout.strip() for lib in ("libasan.so", "libubsan.so")]
+    return {**os.environ, "PYTHONPATH": str(site), "LD_PRELOAD": " ".join(preload),
+            "ASAN_OPTIONS": "detect_leaks=0:abort_on_error=1", "UBSAN_OPTIONS": "print_stacktrace=1"}
+
+
+def test_the_sanitized_pysam_is_the_one_the_s3_tests_run(sanitized_pysam, monkeypatch):
+    """As the S3 tests start their snippets (tests/s3/runner.py), in the inner run's environment."""
+    for name, value in runtime_env(sanitized_pysam).items():
+        monkeypatch.setenv(name, value)
+    done = run("import pysam.libchtslib as m\nresult = m.__file__", timeout=120)
+    assert done.ok, done
+    assert done.result.startswith(str(sanitized_pysam)), done.result
+    nm = subprocess.run(["nm", "-D", done.result], capture_output=True, text=True, check=True).stdout
+    assert "__asan_init" in nm, "libchtslib is not instrumented"
+
+
+def test_s3_formats_under_the_sanitizers(sanitized_pysam, tmp_path):
+    """tests/s3/test_formats.py on moto: every format read whole and by region, and written."""
+    env = runtime_env(sanitized_pysam)
+    argv = [sys.executable, "-m", "pytest", str(Path(__file__).parent / "test_formats.py"), "--pysam=ours",
+            "--s3-servers=moto", "-q", "-p", "no:cacheprovider", f"--basetemp={tmp_path / 'inner'}"]
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=2400, cwd=paths.ROOT)
+    output = done.stdout + done.stderr
+    (tmp_path / "output.txt").write_text(output)
+    assert done.returncode == 0, output[-6000:]
+    assert not [line for line in output.splitlines() if any(r in line for r in REPORTS)], output[-6000:]
+    assert " passed" in output and " failed" not in output, output[-3000:]
