@@ -10,7 +10,7 @@
 #   make musl-gate                  the network stack and libhts for musl (zig), through the feature gate
 #   make sanitize                   htslib (the wheel's patched tree) with ASan + UBSan: its make check, and
 #                                   S3 reads, writes and failures on moto (also part of make test); then
-#                                   pysam's extensions built so, and the S3 format tests with them on moto
+#                                   pysam's extensions built so, and the S3 suite with them on moto
 #   make fuzz [FUZZ_SECONDS=300]   libFuzzer (clang) on the parsers the htslib series adds, each target for
 #                                   FUZZ_SECONDS after its seed corpus (make test: 20 s each) -> build/fuzz/
 #   make compare                    the S3 suite with our wheel and with stock pysam -> build/compare/table.md
