@@ -185,9 +185,10 @@ class S3Proxy:
         self._open = 0  # client connections not yet finished
         self._in_flight = 0  # requests being answered
         self._most_at_once = 0  # the most in flight since the last take()
-        self.seen: list[tuple[str, str, int]] = []  # (method, path, status answered), never reset
+        self._arrivals = 0  # requests whose head has come in: each one's place in the order of arrival
+        self._seen: list[tuple[int, tuple[str, str, int]]] = []  # (arrival, (method, path, status)), never reset
         self._lock = threading.Lock()
-        self._log: list[dict] = []
+        self._log: list[tuple[int, dict]] = []  # (arrival, entry) since the last take()
         self.server = _ProxyServer(("127.0.0.1", 0), _S3ProxyHandler)
         self.server.daemon_threads = True
         self.server.proxy = self
@@ -207,13 +208,27 @@ class S3Proxy:
         self.server.server_close()
         self._thread.join(timeout=2)
 
-    def record(self, method: str, path: str, headers, status: int, served: int, fault=None) -> None:
+    def arrived(self) -> int:
+        """A request's place in the order of arrival: requests are recorded once
+        answered, and an injected answer can finish before a forwarded one that
+        came in first, so both lists are kept in the order requests came."""
         with self._lock:
-            self.seen.append((method, path, status))
-            self._log.append({"method": method, "path": path, "host": headers.get("Host"),
-                              "range": headers.get("Range"), "region": signing_region(headers),
-                              "key_id": signing_key_id(headers),
-                              "status": status, "bytes": served, "fault": fault})
+            self._arrivals += 1
+            return self._arrivals
+
+    @property
+    def seen(self) -> list[tuple[str, str, int]]:
+        """(method, path, status answered) of every request so far, in order of arrival."""
+        with self._lock:
+            return [request for _, request in sorted(self._seen, key=lambda entry: entry[0])]
+
+    def record(self, arrival: int, method: str, path: str, headers, status: int, served: int, fault=None) -> None:
+        with self._lock:
+            self._seen.append((arrival, (method, path, status)))
+            self._log.append((arrival, {"method": method, "path": path, "host": headers.get("Host"),
+                                        "range": headers.get("Range"), "region": signing_region(headers),
+                                        "key_id": signing_key_id(headers),
+                                        "status": status, "bytes": served, "fault": fault}))
 
     def wait_idle(self, limit: float = 10.0) -> None:
         """Wait (at most *limit* s) until every client connection has ended: a
@@ -226,7 +241,8 @@ class S3Proxy:
     def take(self) -> dict:
         """Requests by method, body bytes served and the log since the last take()."""
         with self._lock:
-            log, self._log = self._log, []
+            log = [entry for _, entry in sorted(self._log, key=lambda entry: entry[0])]
+            self._log = []
             connections, self.connections = self.connections, 0
             most, self._most_at_once = self._most_at_once, self._in_flight
         return {"requests": dict(collections.Counter(r["method"] for r in log)),
@@ -412,6 +428,7 @@ class _S3ProxyHandler(BaseHTTPRequestHandler):
                 proxy._in_flight -= 1
 
     def _answer_request(self, proxy: S3Proxy):
+        arrival = proxy.arrived()
         try:
             body = self._request_body()
         except TimeoutError:
@@ -419,7 +436,7 @@ class _S3ProxyHandler(BaseHTTPRequestHandler):
                 "RequestTimeout", {"Message": "Your socket connection to the server was not read from or written "
                                               "to within the timeout period."}))
             self.close_connection = True
-            proxy.record(self.command, self.path, self.headers, 400, served, "idle")
+            proxy.record(arrival, self.command, self.path, self.headers, 400, served, "idle")
             return
         fault = proxy.rule(self.command, self.path, self.headers) if proxy.rule else None
         if isinstance(fault, Reset):
@@ -441,7 +458,7 @@ class _S3ProxyHandler(BaseHTTPRequestHandler):
             served = self._answer(status, [("Content-Type", "application/xml")], error_document(code, fields))
         else:
             status, served = self._forward(body)
-        proxy.record(self.command, self.path, self.headers, status, served, fault)
+        proxy.record(arrival, self.command, self.path, self.headers, status, served, fault)
 
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _handle
 
