@@ -3,6 +3,7 @@
 #   make wheel                      build, repair and verify the wheel for python3 -> dist/
 #   make wheel PYTHONS="3.9 3.13"   ... for each listed CPython (any on PATH or in pyenv)
 #   make wheel PYTHONS=all          ... for every CPython 3.9-3.13 found on the machine
+#   make unit                       the recipe's own unit tests: seconds, no wheel, no build, no download
 #   make test                       the whole test suite (builds first if needed); on Debian x86_64
 #                                   then also `make test ARCH=aarch64` (CROSS_ARCHS= skips it)
 #   make wheel ARCH=aarch64         cross-build the aarch64 wheel with zig (x86_64 machine, Debian)
@@ -43,7 +44,7 @@ CROSS_TESTS ?= tests/wheel tests/s3/test_formats.py --s3-servers=moto
 COMPARE := build/compare
 S3_SUITE := tests/s3 tests/network_stack
 
-.PHONY: cross-packages musl-gate wheel test test-sources sanitize fuzz compare test-endpoint sdist sbom check-pins lock reproducible bench downstream system-packages test-packages tools clean distclean
+.PHONY: cross-packages musl-gate wheel unit test test-sources sanitize fuzz compare test-endpoint sdist sbom check-pins lock reproducible bench downstream system-packages test-packages tools clean distclean
 .DEFAULT_GOAL := wheel
 
 system-packages:
@@ -83,6 +84,11 @@ wheel: tools $(if $(ARCH),cross-packages)
 musl-gate: tools
 	@sh scripts/apt-install.sh requirements/apt-musl.txt
 	$(TOOLS) -m recipe native --build-env --options '{"libc": "musl"}'
+
+# The recipe's unit tests (marked `unit`) in the tool environment: no wheel, so no --pysam.
+UNIT_TESTS := tests/pipeline tests/release
+unit: tools
+	$(TOOLS) -m pytest -m unit -p no:cacheprovider $(UNIT_TESTS) $(PYTEST_ARGS)
 
 # The tests have no network: what they build from (the pristine htslib that
 # tests/pipeline/test_htslib_release.py builds a wheel of) is fetched first.

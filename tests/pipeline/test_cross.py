@@ -17,6 +17,7 @@ from recipe.errors import RecipeError
 OTHER = "aarch64" if platform.machine() == "x86_64" else "x86_64"
 
 
+@pytest.mark.unit
 def test_arch_is_an_option_with_known_values():
     assert options.parse_config_settings({"pysam-s3.arch": "aarch64"}) == {"arch": "aarch64"}
     with options.overridden({"arch": "aarch64"}):
@@ -26,6 +27,7 @@ def test_arch_is_an_option_with_known_values():
             options.load()
 
 
+@pytest.mark.unit
 def test_a_cross_build_needs_zig():
     with options.overridden({"arch": OTHER, "compiler": "cc"}):
         with pytest.raises(RecipeError, match=f"arch = '{OTHER}', libc = 'glibc' .* is a cross build, which needs zig"):
@@ -42,6 +44,7 @@ def test_the_zig_toolchain_targets_the_other_machine(tmp_path):
     assert not native.cross and native.host_args == ()
 
 
+@pytest.mark.unit
 def test_the_machine_comes_from_the_platform_tag():
     assert wheelnames.machine(Path("pysam-0.24.1+htslib1.24.s3r3-cp311-cp311-linux_x86_64.whl")) == "x86_64"
     assert wheelnames.machine(Path("pysam-0.24.1-cp311-cp311-manylinux_2_26_x86_64.whl")) == "x86_64"
@@ -51,6 +54,7 @@ def test_the_machine_comes_from_the_platform_tag():
         wheelnames.machine(Path("pysam-0.24.1-cp311-cp311-macosx_11_0_arm64.whl"))
 
 
+@pytest.mark.unit
 def test_a_wheel_tagged_for_a_newer_glibc_than_promised_is_refused():
     repair.check_tag(Path("p-1-cp311-cp311-manylinux_2_26_x86_64.whl"), "glibc", "2.28")
     repair.check_tag(Path("p-1-cp311-cp311-manylinux_2_28_aarch64.whl"), "glibc", "2.28")
@@ -60,12 +64,14 @@ def test_a_wheel_tagged_for_a_newer_glibc_than_promised_is_refused():
         repair.check_tag(Path("p-1-cp311-cp311-linux_aarch64.whl"), "glibc", "2.28")
 
 
+@pytest.mark.unit
 def test_a_musl_wheel_must_be_tagged_musllinux():
     repair.check_tag(Path("p-1-cp311-cp311-musllinux_1_2_x86_64.whl"), "musl", "2.28")
     with pytest.raises(RecipeError, match="the musl wheel p-1-cp311-cp311-manylinux_2_28_x86_64.whl no musllinux"):
         repair.check_tag(Path("p-1-cp311-cp311-manylinux_2_28_x86_64.whl"), "musl", "2.28")
 
 
+@pytest.mark.unit
 def test_a_missing_target_python_configuration_names_the_package(tmp_path):
     """No Debian architecture ships riscv64 CPython 3.11 headers on this machine."""
     folder = tmp_path / "sysconfig"
@@ -77,6 +83,7 @@ def test_a_missing_target_python_configuration_names_the_package(tmp_path):
     assert not folder.exists()
 
 
+@pytest.mark.unit
 def test_the_target_python_configuration_is_copied_alone(tmp_path):
     version = "%d.%d" % sys.version_info[:2]
     source = Path(f"/usr/lib/python{version}/_sysconfigdata__{OTHER}-linux-gnu.py")
@@ -91,6 +98,7 @@ def test_the_target_python_configuration_is_copied_alone(tmp_path):
         source.name, f"include/{OTHER}-linux-gnu/python{version}/pyconfig.h"]
 
 
+@pytest.mark.unit
 def test_libc_is_an_option_with_known_values():
     assert options.parse_config_settings({"pysam-s3.libc": "musl"}) == {"libc": "musl"}
     with pytest.raises(RecipeError, match="libc must be auto, glibc or musl, got 'uclibc'"):
@@ -117,6 +125,7 @@ def test_pysam_for_musl_is_refused_on_glibc(tmp_path):
         pysam_build.build(lock.load(), None, musl, sys.executable)
 
 
+@pytest.mark.unit
 def test_a_missing_loader_names_the_package(monkeypatch):
     here, debian = platform.machine(), cross.DEBIAN_ARCH
     monkeypatch.setitem(cross.LOADERS, (here, "musl"), (f"/nonexistent/ld-musl-{here}.so.1", "musl"))
@@ -129,6 +138,7 @@ def test_a_missing_loader_names_the_package(monkeypatch):
         cross.runner(OTHER, "glibc")
 
 
+@pytest.mark.unit
 def test_wheels_are_found_by_their_parsed_names(tmp_path):
     names = ["pysam-0.24.1+htslib1.24.s3r4-cp311-cp311-manylinux_2_26_x86_64.whl",
              "pysam-0.24.1+htslib1.24.s3r4-cp312-cp312-manylinux_2_26_x86_64.whl",

@@ -12,6 +12,8 @@ import pytest
 from recipe import buildlock
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.unit  # make unit: no wheel, no build, no download
+
 HOLDER = """
 import sys, time
 from recipe import buildlock

@@ -16,12 +16,14 @@ from recipe.errors import RecipeError
 from .conftest import recipe
 
 
+@pytest.mark.unit
 def test_missing_features_are_named():
     fs = "build=configure libcurl=yes S3=no GCS=yes libdeflate=no lzma=yes"
     assert features.missing(fs, ("libcurl", "S3", "GCS", "libdeflate")) == ["S3", "libdeflate"]
     assert features.missing("build=configure", ("libcurl",)) == ["libcurl"]
 
 
+@pytest.mark.unit
 def test_only_the_c_library_may_be_needed_glibc_or_musl():
     """musllinux builds link musl's one libc (libm, libpthread, libdl inside it)."""
     assert features.beyond_libc(["libc.so.6", "libm.so.6", "libpthread.so.0"]) == []
@@ -78,11 +80,13 @@ def gate(folder: Path) -> None:
     stage.gate(folder, options.load(), toolchain.system_cc(), sys.executable)
 
 
+@pytest.mark.unit
 @pytest.mark.timeout(120)
 def test_the_gate_reads_libchtslib_and_lets_extensions_need_each_other(tmp_path):
     gate(staged_pysam(tmp_path))
 
 
+@pytest.mark.unit
 @pytest.mark.timeout(120)
 def test_a_libchtslib_lacking_a_feature_stops_the_build(tmp_path):
     """The wheel's htslib is libchtslib: the gate asks it, as it asks libhts.so."""
@@ -91,6 +95,7 @@ def test_a_libchtslib_lacking_a_feature_stops_the_build(tmp_path):
         gate(folder)
 
 
+@pytest.mark.unit
 @pytest.mark.timeout(120)
 def test_an_extension_needing_a_library_beyond_its_siblings_or_exporting_a_bundled_symbol_is_refused(tmp_path):
     folder = staged_pysam(tmp_path)

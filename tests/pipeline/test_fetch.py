@@ -41,6 +41,7 @@ def test_corrupted_download_is_refused_and_the_build_stops(project):
     assert (project / "build" / "downloads" / "rejected" / "pysam-0.24.1.tar.gz").exists()
 
 
+@pytest.mark.unit
 def test_route_delivering_other_bytes_is_refused(tmp_path):
     served = tmp_path / "served.tar.gz"
     make_tarball(served, {"a.txt": b"hello"})
@@ -53,6 +54,7 @@ def test_route_delivering_other_bytes_is_refused(tmp_path):
     assert not (tmp_path / "downloads" / "demo-1.0.tar.gz").exists()
 
 
+@pytest.mark.unit
 def test_unreachable_route_falls_through_to_the_next(tmp_path):
     served = tmp_path / "served.tar.gz"
     sha = make_tarball(served, {"a.txt": b"hello"})
@@ -63,6 +65,7 @@ def test_unreachable_route_falls_through_to_the_next(tmp_path):
     assert got.read_bytes() == served.read_bytes()
 
 
+@pytest.mark.unit
 def test_every_route_failing_names_each_route(tmp_path):
     urls = [(tmp_path / f"gone{i}.tar.gz").as_uri() for i in range(2)]
     src = lock_mod.Source(name="demo", version="1.0", file="demo-1.0.tar.gz", sha256="0" * 64,
@@ -74,6 +77,7 @@ def test_every_route_failing_names_each_route(tmp_path):
     assert "every route failed" in str(e.value)
 
 
+@pytest.mark.unit
 def test_the_committed_lock_is_consistent():
     lk = lock_mod.load()
     for src in lk.sources.values():
@@ -82,6 +86,7 @@ def test_the_committed_lock_is_consistent():
     assert lk["htslib"].from_ == "pysam"
 
 
+@pytest.mark.unit
 def test_lock_rejects_a_malformed_hash(tmp_path):
     bad = tmp_path / "lock.toml"
     bad.write_text('schema = 1\n[sources.x]\nversion = "1"\nfile = "x.tgz"\nsha256 = "abc"\n'
@@ -90,6 +95,7 @@ def test_lock_rejects_a_malformed_hash(tmp_path):
         lock_mod.load(bad)
 
 
+@pytest.mark.unit
 def test_seeded_downloads_take_only_pinned_files_and_are_verified_before_they_are_named(tmp_path):
     """`-C cmake.define.PYSAM_S3_DOWNLOADS=DIR` (offline builds): files are matched by the
     lock's names, and bytes that do not match the pin never get the pinned name."""
@@ -115,6 +121,7 @@ def test_seeded_downloads_take_only_pinned_files_and_are_verified_before_they_ar
     assert not (cache / "other-2.0.tar.gz").exists()
 
 
+@pytest.mark.unit
 def test_an_interrupted_download_is_never_taken_for_the_archive(tmp_path):
     """What an earlier, cut-off download left behind is neither used nor blamed on the pin."""
     served = tmp_path / "served.tar.gz"
@@ -128,6 +135,7 @@ def test_an_interrupted_download_is_never_taken_for_the_archive(tmp_path):
     assert sorted(p.name for p in cache.iterdir()) == ["demo-1.0.tar.gz"]
 
 
+@pytest.mark.unit
 def test_a_route_failing_in_any_way_falls_through_to_the_next(tmp_path):
     """Not only network errors: a malformed URL (http.client.InvalidURL) is one route's failure too."""
     served = tmp_path / "served.tar.gz"
@@ -178,6 +186,7 @@ def test_index_credentials_travel_in_a_header_and_never_appear(project, tmp_path
     assert all(INDEX_PASSWORD not in path for path, _ in index.requests)
 
 
+@pytest.mark.unit
 def test_seeding_from_a_missing_folder_is_an_error(tmp_path):
     with pytest.raises(RecipeError, match="does not exist"):
         fetch.seed_downloads(lock_mod.load(), tmp_path / "absent", tmp_path / "downloads")

@@ -54,6 +54,7 @@ def test_htslibs_own_make_check_passes_on_the_patched_tree(project, tmp_path, wh
     make_check(tree, env, log)
 
 
+@pytest.mark.unit
 def test_the_check_completes_pysams_copy_only_with_what_it_lacks(tmp_path):
     """complete() never replaces a file, and never puts one under a path that is a file."""
     release, tree = tmp_path / "release", tmp_path / "tree"

@@ -15,11 +15,13 @@ def write(tmp_path, body: str):
     return p
 
 
+@pytest.mark.unit
 def test_unknown_key_is_refused(tmp_path):
     with pytest.raises(RecipeError, match="unknown key.*htslib-sauce"):
         options.load(write(tmp_path, 'htslib-sauce = "htslib"\n'))
 
 
+@pytest.mark.unit
 def test_wrong_type_is_refused(tmp_path):
     with pytest.raises(RecipeError, match="build-revision must be a int"):
         options.load(write(tmp_path, 'build-revision = "1"\n'))
@@ -27,6 +29,7 @@ def test_wrong_type_is_refused(tmp_path):
         options.load(write(tmp_path, 'required-features = "S3"\n'))
 
 
+@pytest.mark.unit
 def test_version_is_pep440_with_a_local_label_naming_the_htslib_pin():
     lk, opts = lock.load(), options.load()
     version = buildinfo.wheel_version(lk, opts)
@@ -40,6 +43,7 @@ def test_version_is_pep440_with_a_local_label_naming_the_htslib_pin():
     ("1.24-12-gabc1234", "htslib1.24.12.gabc1234.s3r3"),
     ("1.25.dev20261101+abc", "htslib1.25.dev20261101.abc.s3r3"),
 ])
+@pytest.mark.unit
 def test_local_label_is_normalised(htslib, label):
     assert buildinfo.local_label(htslib, 3) == label
     Version(f"0.24.1+{label}")  # valid PEP 440
@@ -47,6 +51,7 @@ def test_local_label_is_normalised(htslib, label):
 
 # --- overrides through PEP 517 config settings (-C pysam-s3.<option>=...) -----
 
+@pytest.mark.unit
 def test_config_settings_are_typed_and_checked():
     parsed = options.parse_config_settings({
         "pysam-s3.htslib-source": "htslib-release", "pysam-s3.build-revision": "4",
@@ -62,6 +67,7 @@ def test_config_settings_are_typed_and_checked():
         options.parse_config_settings({"pysam-s3.glibc": ["2.28", "2.17"]})
 
 
+@pytest.mark.unit
 def test_overrides_apply_inside_their_block_only():
     written = options.load()
     with options.overridden({"build-revision": written.build_revision + 5, "compiler": "cc"}):

@@ -18,6 +18,7 @@ from .conftest import recipe
 SERIES = sorted(p.parent.name for p in (ROOT / "patches").glob("*/series"))
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("source", SERIES)
 def test_every_patch_has_a_purpose_and_an_existing_test(source):
     for patch in patches.series(source):
@@ -29,6 +30,7 @@ def test_every_patch_has_a_purpose_and_an_existing_test(source):
         assert re.search(rf"def {re.escape(name)}\b", test_file.read_text()), patch.test
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("source", SERIES)
 def test_every_c_test_a_patch_names_is_added_by_the_series(source):
     """'C test: test/FILE.c::FUNCTION': a test/*.c file some patch of the series
@@ -73,12 +75,14 @@ def series_folder(tmp_path, series: str, patch: str):
     return d
 
 
+@pytest.mark.unit
 def test_a_patch_missing_from_the_series_is_an_error(tmp_path):
     d = series_folder(tmp_path, "", "Purpose line.\n")
     with pytest.raises(RecipeError, match="not listed in the series: 0001-x.patch"):
         patches.series("demo", d)
 
 
+@pytest.mark.unit
 def test_a_patch_without_a_purpose_is_an_error(tmp_path):
     d = series_folder(tmp_path, "0001-x.patch\n", "--- a/x\n+++ b/x\n")
     with pytest.raises(RecipeError, match="must state the patch's purpose"):

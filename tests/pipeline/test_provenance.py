@@ -9,6 +9,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from recipe import fetch
 
 from .conftest import recipe
@@ -23,6 +25,7 @@ def tree_state(project, name: str) -> tuple[dict, str]:
     return json.loads(lines[-1]), proc.stdout + proc.stderr
 
 
+@pytest.mark.unit
 def test_tree_hash_covers_contents_names_and_the_executable_bit(tmp_path):
     tree = tmp_path / "tree"
     (tree / "sub").mkdir(parents=True)

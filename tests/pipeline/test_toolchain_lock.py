@@ -45,6 +45,7 @@ def locked() -> dict[tuple[str, str], list[str]]:
     return entries
 
 
+@pytest.mark.unit
 def test_build_system_requires_are_the_build_pins():
     with open(ROOT / "pyproject.toml", "rb") as f:
         declared = [Requirement(r) for r in _toml.load(f)["build-system"]["requires"]]
@@ -52,6 +53,7 @@ def test_build_system_requires_are_the_build_pins():
     assert pins(declared) == pins(wanted)
 
 
+@pytest.mark.unit
 def test_the_lock_pins_every_build_requirement_with_hashes():
     entries = locked()
     for req in requirements(paths.REQUIREMENTS / "build.txt"):

@@ -17,6 +17,8 @@ from recipe import freshness, lock as lock_mod
 from tests.conftest import ROOT
 from tests.servers.files import FileServer
 
+pytestmark = pytest.mark.unit  # make unit: no wheel, no build, no download
+
 
 class FakeDebian:
     """Sources.xz indexes for the suites given, and the .orig tarballs they name."""

@@ -43,6 +43,7 @@ def test_release_jobs_split_the_matrix_without_gaps():
     assert sum(len(j) for j in jobs) == len(EXPECTED)
 
 
+@pytest.mark.unit
 def test_images_and_tests_are_configured():
     with open(ROOT / "pyproject.toml", "rb") as f:
         cfg = _toml.load(f)["tool"]["cibuildwheel"]

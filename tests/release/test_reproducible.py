@@ -6,10 +6,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+
+import pytest
 import zipfile
 
 from recipe import epoch, process, reproducible
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.unit  # make unit: no wheel, no build, no download
 
 
 def make_zip(path, members):

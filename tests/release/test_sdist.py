@@ -19,6 +19,7 @@ def built(tmp_path_factory):
     return sdist.build(sys.executable, dest=tmp_path_factory.mktemp("sdist"), work=tmp_path_factory.mktemp("work"))
 
 
+@pytest.mark.unit
 @pytest.mark.timeout(300)
 def test_holds_the_recipe_and_no_third_party_code(built):
     with tarfile.open(built) as tar:
@@ -32,6 +33,7 @@ def test_holds_the_recipe_and_no_third_party_code(built):
     assert not [n for n in names if "node_modules" in n or "/.venv/" in n]
 
 
+@pytest.mark.unit
 def test_refuses_files_git_does_not_track(tmp_path, monkeypatch):
     """A stray file in the checkout would be packed into the sdist: named, and refused."""
     from recipe import paths
@@ -54,6 +56,7 @@ def test_refuses_files_git_does_not_track(tmp_path, monkeypatch):
         sdist.build(sys.executable, dest=tmp_path / "dest", work=tmp_path / "work")
 
 
+@pytest.mark.unit
 def test_forbidden_members_are_named():
     names = ["p-1/pyproject.toml", "p-1/vendor/htslib/README.md", "p-1/vendor/htslib/src/sam.c",
              "p-1/build/README.md", "p-1/build/downloads/x.tar.gz", "p-1/tests/servers/s3rver/node_modules/a.js"]
@@ -61,6 +64,7 @@ def test_forbidden_members_are_named():
         "p-1/vendor/htslib/src/sam.c", "p-1/build/downloads/x.tar.gz", "p-1/tests/servers/s3rver/node_modules/a.js"]
 
 
+@pytest.mark.unit
 @pytest.mark.timeout(300)
 def test_same_bytes_for_the_same_commit(built, tmp_path):
     again = sdist.build(sys.executable, dest=tmp_path / "dest", work=tmp_path / "work")

@@ -21,6 +21,7 @@ def run(*cmd: str) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=100)
 
 
+@pytest.mark.unit
 def test_there_are_ci_and_release_workflows():
     assert {w.name for w in WORKFLOWS} == {"ci.yml", "release.yml"}
 
@@ -41,6 +42,7 @@ def test_zizmor_finds_nothing():
     assert "No findings to report" in proc.stdout
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
 def test_actions_pinned_to_a_commit_with_its_version(workflow):
     uses = re.findall(r"uses:\s*(\S+)(.*)", workflow.read_text())
@@ -50,11 +52,13 @@ def test_actions_pinned_to_a_commit_with_its_version(workflow):
         assert re.search(r"#\s*v\d+\.\d+\.\d+", rest), f"{ref}: name the version in a comment"
 
 
+@pytest.mark.unit
 def test_release_builds_use_no_caches():
     """A cache written by a pull request must never reach a published artifact."""
     assert "actions/cache" not in (ROOT / ".github/workflows/release.yml").read_text()
 
 
+@pytest.mark.unit
 def test_release_runs_on_version_tags_and_publishes_only_from_them():
     text = (ROOT / ".github/workflows/release.yml").read_text()
     assert re.search(r'tags:\s*\["v\*"\]', text)
@@ -62,6 +66,7 @@ def test_release_runs_on_version_tags_and_publishes_only_from_them():
     assert "SHA256SUMS" in text and "recipe sbom" in text and "make sdist" in text
 
 
+@pytest.mark.unit
 def test_nothing_is_released_while_a_bundled_library_is_behind():
     """The release job waits for `recipe check-pins`, which fails on a stale network stack."""
     text = (ROOT / ".github/workflows/release.yml").read_text()
