@@ -76,14 +76,14 @@ cross-packages: system-packages
 	done
 
 wheel: tools $(if $(ARCH),cross-packages)
-	$(TOOLS) -m recipe wheel $(addprefix --python ,$(PYTHONS)) $(if $(ARCH),--arch $(ARCH))
+	$(TOOLS) -m recipe wheel $(addprefix --python ,$(PYTHONS)) $(if $(ARCH),-C pysam-s3.arch=$(ARCH))
 
 # musllinux, as far as this glibc machine can take it: the network stack and
 # libhts for <machine>-linux-musl, built with zig in the build environment and
 # through the feature gate (pysam's extensions need a musl CPython: CI only).
 musl-gate: tools
 	@sh scripts/apt-install.sh requirements/apt-musl.txt
-	$(TOOLS) -m recipe native --build-env --options '{"libc": "musl"}'
+	$(TOOLS) -m recipe native --build-env -C pysam-s3.libc=musl
 
 # The recipe's unit tests (marked `unit`) in the tool environment: no wheel, so no --pysam.
 UNIT_TESTS := tests/pipeline tests/release

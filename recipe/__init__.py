@@ -1,7 +1,8 @@
 """The pysam-s3 recipe: how the wheel is made, one module per step.
 
     lock        sources.lock.toml: every pinned source
-    options     [tool.pysam-s3] in pyproject.toml: the recipe's typed options
+    options     the recipe's typed options: defaults, [tool.pysam-s3], -C pysam-s3.* settings
+    target      the machine and C library a wheel is for: the one "is it a cross build?"
     fetch       download by a pinned route, verify sha256, unpack into vendor/
     patches     apply patches/<source>/series to the unpacked trees
     htslib      configure and build htslib into a staging prefix (libhts.a for libchtslib)

@@ -10,6 +10,10 @@ from pathlib import Path
 from .errors import RecipeError
 
 
+CONFIG_SETTING_HELP = ("an option for this build, as a PEP 517 build takes it (repeatable), e.g. "
+                       "-C pysam-s3.arch=aarch64")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m recipe", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -17,8 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("fetch", help="download, verify and unpack+patch sources (default: all in use)")
     p.add_argument("names", nargs="*")
     p = sub.add_parser("native", help="fetch, build htslib into build/native/, run the feature gate")
-    p.add_argument("--options", default="{}",
-                   help='overrides of [tool.pysam-s3] as JSON, e.g. \'{"libc": "musl"}\' (make test\'s musl gate)')
+    p.add_argument("-C", dest="config_settings", action="append", default=[], metavar="pysam-s3.KEY=VALUE",
+                   help=CONFIG_SETTING_HELP + " (make test's musl gate: -C pysam-s3.libc=musl)")
     p.add_argument("--build-env", action="store_true",
                    help="run in the hashed build environment (requirements/build.lock), as the PEP 517 build does")
     p = sub.add_parser("stage", help="build pysam for one interpreter and stage the wheel's contents")
@@ -27,11 +31,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--downloads", type=Path,
                    help="a folder holding pinned source archives (offline builds); verified like any download")
     p.add_argument("--options", default="{}",
-                   help="overrides of [tool.pysam-s3] as JSON (from `-C pysam-s3.<option>=...`, via CMake)")
+                   help="the build's -C pysam-s3.* overrides as JSON (recipe/backend.py hands them on through CMake)")
     p = sub.add_parser("wheel", help="everything: build, pack, repair into dist/, verify")
     p.add_argument("--python", action="append", default=[],
                    help="interpreter(s) to build for (repeatable; default: this one)")
-    p.add_argument("--arch", help="the machine to build for (default: this one); another: a cross build")
+    p.add_argument("-C", dest="config_settings", action="append", default=[], metavar="pysam-s3.KEY=VALUE",
+                   help=CONFIG_SETTING_HELP + " (another machine than this one: a cross build)")
     p = sub.add_parser("licenses", help="check the committed license texts (licenses/) against the pinned trees")
     p.add_argument("--update", action="store_true", help="copy the pinned trees' texts into licenses/ instead")
     p = sub.add_parser("check-pins", help="each pin beside the newest its routes offer and Debian's security "
@@ -40,6 +45,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--debian-mirror", help="Debian's archive (default: deb.debian.org/debian)")
     p.add_argument("--security-mirror", help="Debian's security archive (default: deb.debian.org/debian-security)")
     p = sub.add_parser("version", help="print the wheel version the current pins give")
+    p = sub.add_parser("options", help="print the options as resolved (defaults, [tool.pysam-s3], -C)")
+    p.add_argument("-C", dest="config_settings", action="append", default=[], metavar="pysam-s3.KEY=VALUE",
+                   help=CONFIG_SETTING_HELP)
+    p.add_argument("--markdown", action="store_true", help="the options table of docs/building.md instead")
     p = sub.add_parser("sbom", help="write a CycloneDX SBOM next to each wheel (<wheel>.cdx.json)")
     p.add_argument("wheels", nargs="+", type=Path)
     p.add_argument("--out", type=Path, help="folder for the SBOMs (default: next to each wheel)")
@@ -62,27 +71,28 @@ def main(argv: list[str] | None = None) -> int:
                 for name in args.names or buildinfo.sources_used(lk, opts):
                     fetch.prepare(lk, name)
         elif args.command == "native":
-            import json
-
             from . import options, paths, process, stage, venvs
-            options.set_overrides(json.loads(args.options))
+            opts = options.load(overrides=options.parse_command_line(args.config_settings))
             if args.build_env:
                 build_python = venvs.build_env(sys.executable)
-                return subprocess.run([build_python, "-m", "recipe", "native", "--options", args.options],
+                settings = [arg for setting in args.config_settings for arg in ("-C", setting)]
+                return subprocess.run([build_python, "-m", "recipe", "native", *settings],
                                       cwd=paths.ROOT, env=process.clean_env()).returncode
-            stage.native()
+            stage.native(opts)
         elif args.command == "stage":
             import json
 
             from . import fetch, lock, options, stage
-            options.set_overrides(json.loads(args.options))
+            opts = options.load(overrides=json.loads(args.options))
             if args.downloads:
                 fetch.seed_downloads(lock.load(), args.downloads.resolve())
-            stage.stage(args.dest, args.python)
+            stage.stage(args.dest, args.python, opts)
         elif args.command == "wheel":
-            from . import interpreters, wheel
+            from . import interpreters, options, wheel
+            options.parse_command_line(args.config_settings)  # checked before any interpreter is resolved
+            settings = dict(setting.split("=", 1) for setting in args.config_settings)
             for python in interpreters.resolve(args.python) if args.python else [sys.executable]:
-                wheel.build(python, args.arch)
+                wheel.build(python, settings)
         elif args.command == "licenses":
             from . import buildinfo, buildlock, fetch, licenses, lock, options
             lk, opts = lock.load(), options.load()
@@ -103,6 +113,12 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "version":
             from . import buildinfo, lock, options
             print(buildinfo.wheel_version(lock.load(), options.load()))
+        elif args.command == "options":
+            from . import options
+            if args.markdown:
+                print(options.markdown_table())
+            else:
+                print(options.load(overrides=options.parse_command_line(args.config_settings)).summary())
         elif args.command == "sbom":
             from . import sbom
             for wheel in args.wheels:

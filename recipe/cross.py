@@ -22,22 +22,23 @@ package to install.
 from __future__ import annotations
 
 import os
-import platform
 import shutil
 from pathlib import Path
 
 from . import paths, process
 from .errors import RecipeError
+from .target import Target
 
 DEBIAN_ARCH = {"x86_64": "amd64", "aarch64": "arm64"}
 INSTALL = "(`make wheel ARCH={arch}` installs it on Debian/Ubuntu: requirements/apt-{arch}.txt)"
 
 
-def _missing(what: str, package: str, arch: str, libc: str = "glibc") -> RecipeError:
-    if libc == "musl" and not is_cross(arch):
-        return RecipeError(f"a musl build needs {what}: install {package} "
+def _missing(what: str, package: str, target: Target) -> RecipeError:
+    if not target.other_machine:
+        return RecipeError(f"a {target.libc} build needs {what}: install {package} "
                            "(`make test` installs it on Debian/Ubuntu: requirements/apt-musl.txt)")
-    return RecipeError(f"a cross build for {arch} needs {what}: install {package} " + INSTALL.format(arch=arch))
+    return RecipeError(f"a cross build for {target.arch} needs {what}: install {package} "
+                       + INSTALL.format(arch=target.arch))
 
 
 def _version(python: str) -> str:
@@ -45,19 +46,19 @@ def _version(python: str) -> str:
     return process.output([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]).strip()
 
 
-def python_env(python: str, arch: str, folder: Path) -> dict[str, str]:
+def python_env(python: str, target: Target, folder: Path) -> dict[str, str]:
     """Variables that make `python` (this machine's) configure extensions for the same
-    CPython version on `arch`: Debian's _sysconfigdata for that arch, copied alone
+    CPython version on `target`'s machine: Debian's _sysconfigdata for that arch, copied alone
     into `folder` (the target's whole stdlib on sys.path would replace this one's),
     and its pyconfig.h where Debian's /usr/include/pythonX.Y/pyconfig.h looks for it
     (<arch>-linux-gnu/pythonX.Y/): CPPFLAGS, for the caller to add to its own."""
-    version = _version(python)
+    version, arch = _version(python), target.arch
     name = f"_sysconfigdata__{arch}-linux-gnu"
     source = Path(f"/usr/lib/python{version}/{name}.py")
     header = Path(f"/usr/include/{arch}-linux-gnu/python{version}/pyconfig.h")
     if not source.exists() or not header.exists():
         package = f"libpython{version}-dev:{DEBIAN_ARCH.get(arch, arch)}"
-        raise _missing(f"CPython {version}'s configuration for {arch} ({source}, {header})", package, arch)
+        raise _missing(f"CPython {version}'s configuration for {arch} ({source}, {header})", package, target)
     include = folder / "include"
     (include / header.parent.relative_to("/usr/include")).mkdir(parents=True, exist_ok=True)
     shutil.copy2(header, include / header.relative_to("/usr/include"))
@@ -65,12 +66,7 @@ def python_env(python: str, arch: str, folder: Path) -> dict[str, str]:
     inherited = os.environ.get("PYTHONPATH")  # the frontend's build environment, if isolated
     return {"_PYTHON_SYSCONFIGDATA_NAME": name,
             "PYTHONPATH": os.pathsep.join([str(folder), *([inherited] if inherited else [])]),
-            "_PYTHON_HOST_PLATFORM": host_platform(arch), "CPPFLAGS": f"-I{include}"}
-
-
-def host_platform(arch: str) -> str:
-    """sysconfig's platform for `arch`: the wheel's platform tag before auditwheel."""
-    return f"linux-{arch}"
+            "_PYTHON_HOST_PLATFORM": target.sysconfig_platform, "CPPFLAGS": f"-I{include}"}
 
 
 # Where each C library's dynamic loader is, and the Debian package that has it.
@@ -80,31 +76,37 @@ LOADERS = {("aarch64", "glibc"): ("/lib/ld-linux-aarch64.so.1", "libc6"),
            ("x86_64", "musl"): ("/lib/ld-musl-x86_64.so.1", "musl")}
 
 
-def runner(arch: str, libc: str) -> list[str]:
-    """The command prefix that runs a Linux program built for `arch` and `libc` on this
-    machine: qemu for another machine, nothing for this one (musl's loader is named
-    in the program itself)."""
-    loader, package = LOADERS[(arch, libc)]
+def runner(target: Target) -> list[str]:
+    """The command prefix that runs a Linux program built for `target` on this machine:
+    qemu for another machine, nothing for this one (musl's loader is named in the
+    program itself)."""
+    arch = target.arch
+    loader, package = LOADERS[(arch, target.libc)]
     if not Path(loader).exists():
-        raise _missing(f"the {arch} {libc} C library's loader ({loader}) to run the programs it builds "
-                       "(the feature gate)", f"{package}:{DEBIAN_ARCH.get(arch, arch)}", arch, libc)
-    if not is_cross(arch):
+        raise _missing(f"the {target} C library's loader ({loader}) to run the programs it builds "
+                       "(the feature gate)", f"{package}:{DEBIAN_ARCH.get(arch, arch)}", target)
+    if not target.other_machine:
         return []
     qemu = shutil.which(f"qemu-{arch}-static") or shutil.which(f"qemu-{arch}")
     if not qemu:
-        raise _missing("qemu to run the programs it builds (the feature gate)", "qemu-user-static", arch)
+        raise _missing("qemu to run the programs it builds (the feature gate)", "qemu-user-static", target)
     return [qemu]
 
 
-def strip(arch: str) -> str:
-    tool = shutil.which(f"{arch}-linux-gnu-strip")
+def strip(target: Target) -> str:
+    """The strip that reads `target`'s ELF files."""
+    if not target.other_machine:
+        return "strip"
+    tool = shutil.which(f"{target.arch}-linux-gnu-strip")
     if not tool:
-        raise _missing(f"{arch}-linux-gnu-strip", f"binutils-{arch}-linux-gnu", arch)
+        raise _missing(f"{target.arch}-linux-gnu-strip", f"binutils-{target.arch}-linux-gnu", target)
     return tool
 
 
-def is_cross(arch: str | None) -> bool:
-    return bool(arch) and arch != platform.machine()
+def interpreter(target: Target, python: str) -> str:
+    """The CPython, of `python`'s version, that runs what is built for `target`:
+    `python` itself on this machine, else target_python()."""
+    return target_python(target.arch, python) if target.other_machine else python
 
 
 def target_python(arch: str, python: str) -> str:

@@ -42,7 +42,7 @@ int main(void) { printf("%s\n%s\n", hts_version(), hts_feature_string()); return
 def query(libhts: Path, toolchain: Toolchain | None = None, interpreter: str = sys.executable) -> dict[str, str]:
     """{'version': '1.24', 'features': 'build=configure libcurl=yes ...'} of a built libhts, or of
     a pysam extension holding htslib (libchtslib), asked by the CPython it is built for."""
-    if toolchain is not None and toolchain.cross:
+    if toolchain is not None and toolchain.target.cross:
         return _query_by_program(libhts, toolchain)
     proc = subprocess.run([interpreter, "-c", _QUERY, str(libhts)], capture_output=True, text=True, timeout=120)
     if proc.returncode != 0:
@@ -57,12 +57,12 @@ def _query_by_program(libhts: Path, toolchain: Toolchain) -> dict[str, str]:
         built = subprocess.run([toolchain.cc, "-o", program, source, str(libhts), f"-Wl,-rpath,{libhts.parent}"],
                                capture_output=True, text=True, timeout=300)
         if built.returncode != 0:
-            raise RecipeError(f"cannot build a {toolchain.arch} {toolchain.libc} program against {libhts} "
+            raise RecipeError(f"cannot build a {toolchain.target} program against {libhts} "
                               f"to read its features:\n{built.stderr.strip()}")
-        runner = cross.runner(toolchain.arch, toolchain.libc)
+        runner = cross.runner(toolchain.target)
         proc = subprocess.run([*runner, str(program)], capture_output=True, text=True, timeout=120)
     if proc.returncode != 0 or len(proc.stdout.splitlines()) != 2:
-        raise RecipeError(f"cannot run a program linking {libhts} ({toolchain.arch}, {toolchain.libc}) "
+        raise RecipeError(f"cannot run a program linking {libhts} ({toolchain.target}) "
                           f"{'under ' + runner[0] if runner else 'here'} to read its features "
                           f"(exit {proc.returncode}):\n{proc.stderr.strip()}")
     version, feature_string = proc.stdout.splitlines()

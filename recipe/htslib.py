@@ -190,10 +190,10 @@ def build(lock: Lock, options: Options, toolchain: Toolchain, deps: Path, jobs: 
         process.run([toolchain.ar, "rcsD", built.static_library, *htslib_objects], cwd=work, log=log,
                   what="htslib's objects into libhts.a")
         version_script(built.chtslib_map, ["*"], sorted(bundled))
-        if toolchain.libc == "musl" and toolchain.name.startswith("zig-"):
+        if toolchain.target.libc == "musl" and toolchain.name.startswith("zig-"):
             # zig links musl by its stub's name, libc.so; musl systems (and the musllinux policy)
             # name the C library libc.musl-<arch>.so.1, as maturin's zig builds do too
-            process.run([toolchain_mod.patchelf(), "--replace-needed", "libc.so", f"libc.musl-{toolchain.arch}.so.1",
+            process.run([toolchain_mod.patchelf(), "--replace-needed", "libc.so", f"libc.musl-{toolchain.target.arch}.so.1",
                        built.shared_library], log=log, what="patchelf: musl's soname")
         headers = built.includedir / "htslib"
         headers.mkdir(parents=True, exist_ok=True)

@@ -1,56 +1,86 @@
-"""The recipe's options: [tool.pysam-s3] in pyproject.toml, typed and checked,
-and overridable per build through PEP 517 config settings.
+"""The recipe's options: one typed, frozen object, resolved once per process
+from one chain: the defaults declared here, then [tool.pysam-s3] in
+pyproject.toml, then PEP 517 config settings (`-C pysam-s3.<key>=<value>`).
 
-This module is the only reader of that table. Unknown keys and wrong types
-stop the build instead of being ignored.
+This module is the only reader of that table. Each field declares its allowed
+values and what it means (the table in docs/building.md is generated from
+them: `python -m recipe options --markdown`); unknown keys, wrong types and
+values outside those allowed stop the build instead of being ignored.
 
-Overrides: `pip wheel . -C pysam-s3.htslib-source=htslib-release` (also
-`python -m build -C...` and cibuildwheel's `config-settings`). The backend
-(recipe/backend.py) takes the `pysam-s3.*` settings out before scikit-build-core
-sees them, checks them here, applies them to this process (where the version
-provider runs) and hands them on to the build (`recipe stage --options`).
-Values arrive as strings: an int option takes digits, a list option takes
-items separated by commas (or a JSON list).
+`-C pysam-s3.<key>=<value>` is the one spelling of an override: `pip wheel .`,
+`python -m build`, cibuildwheel's `config-settings`, and `python -m recipe
+wheel|native -C ...` (what `make wheel ARCH=` passes). Values arrive as
+strings: an int option takes digits, a list option takes items separated by
+commas (or a JSON list). The resolved Options are passed to each step as an
+argument; only the CMake boundary (recipe/backend.py -> CMakeLists.txt ->
+`recipe stage --options`) carries the overrides as JSON.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import dataclasses
 import json
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from . import _toml, paths
 from .errors import RecipeError
+from .target import ARCHS, LIBCS, Target
 
 CONFIG_SETTING_PREFIX = "pysam-s3."
-# The machines a wheel can be built for (cross builds use zig).
-ARCHS = ("x86_64", "aarch64")
+HEADING = "==> options (defaults, then [tool.pysam-s3], then -C pysam-s3.*):\n"  # before a build's summary()
+
+
+def _option(default, doc: str, choices: tuple | None = None):
+    return dataclasses.field(default=default, metadata={"doc": doc, "choices": choices})
 
 
 @dataclasses.dataclass(frozen=True)
 class Options:
-    htslib_source: str = "htslib"
-    build_revision: int = 1
-    required_features: tuple[str, ...] = ("libcurl", "S3", "GCS", "libdeflate")
-    htslib_configure_options: tuple[str, ...] = ()
-    # "auto": zig targeting `glibc` when the machine's glibc is newer, else the system cc
-    compiler: str = "auto"
-    glibc: str = "2.28"
-    # the machine the wheel is for: "auto" (this one) or x86_64/aarch64 (a cross build with zig)
-    arch: str = "auto"
-    # its C library: "auto" (this machine's), glibc (manylinux) or musl (musllinux)
-    libc: str = "auto"
+    htslib_source: str = _option(
+        "htslib", "which `sources.lock.toml` entry provides htslib: `htslib` (the copy in the pysam sdist, "
+        "offline), `htslib-release` (pristine upstream: its wheel passes the S3 format tests in `make test`), "
+        "or your own entry (a development snapshot pinned by URL and sha256)")
+    build_revision: int = _option(
+        1, "the `s3rN` in the version; bump it when the recipe, patches or pins change what goes into the wheel")
+    required_features: tuple[str, ...] = _option(
+        ("libcurl", "S3", "GCS", "libdeflate"),
+        "the feature gate: the build stops unless the built libhts reports `<name>=yes` for each")
+    htslib_configure_options: tuple[str, ...] = _option((), "htslib's `./configure` options")
+    compiler: str = _option(
+        "auto", "`zig` (zig cc targeting `glibc` from any newer machine), `cc` (the system compiler), or "
+        "`auto` (zig when this machine's glibc is newer than `glibc`, or for another machine or C library)",
+        ("auto", "zig", "cc"))
+    glibc: str = _option("2.28", "the oldest glibc the wheel runs on (its manylinux tag)")
+    arch: str = _option(
+        "auto", "the machine the wheel is for: `auto` (this one), or another (a cross build with zig, "
+        "checked under qemu)", ("auto", *ARCHS))
+    libc: str = _option(
+        "auto", "its C library: `auto` (this machine's), `glibc` (manylinux) or `musl` (musllinux)",
+        ("auto", *LIBCS))
+
+    @property
+    def target(self) -> Target:
+        return Target.of(self.arch, self.libc)
+
+    def summary(self) -> str:
+        """The resolved options, one per line, as a build prints them first."""
+        width = max(map(len, FIELDS))
+        return "\n".join(f"  {key:{width}}  {_text(getattr(self, f.name))}" for key, f in FIELDS.items()) + \
+            f"\n  {'(target)':{width}}  {self.target}"
 
 
 def _key(field: dataclasses.Field) -> str:
     return field.name.replace("_", "-")
 
 
-FIELDS = {_key(f): f for f in dataclasses.fields(Options)}
+def _text(value) -> str:
+    return ", ".join(value) if isinstance(value, tuple) else str(value)
 
-# Overrides in force in this process (set_overrides); empty: pyproject.toml as written.
-_overrides: dict[str, object] = {}
+
+FIELDS = {_key(f): f for f in dataclasses.fields(Options)}
 
 
 def _check(where: str, key: str, value):
@@ -58,81 +88,126 @@ def _check(where: str, key: str, value):
     field = FIELDS[key]
     default = field.default
     if isinstance(default, tuple):
-        if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        if not (isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)):
             raise RecipeError(f"{where} {key} must be a list of strings")
         return tuple(value)
     if not isinstance(value, type(default)) or isinstance(value, bool) != isinstance(default, bool):
         raise RecipeError(f"{where} {key} must be a {type(default).__name__}, got {value!r}")
+    choices = field.metadata["choices"]
+    if choices and value not in choices:
+        raise RecipeError(f"{where} {key} must be {', '.join(choices[:-1])} or {choices[-1]}, got {value!r}")
+    if key == "build-revision" and value < 1:
+        raise RecipeError(f"{where} {key} must be >= 1, got {value}")
     return value
 
 
-def _unknown(where: str, keys) -> None:
+def _unknown(where: str, keys: Iterable[str]) -> None:
     unknown = sorted(set(keys) - set(FIELDS))
     if unknown:
         raise RecipeError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(FIELDS))}")
 
 
-def parse_config_settings(settings: dict) -> dict[str, object]:
-    """The `pysam-s3.*` PEP 517 config settings as typed option values (strings in, types out)."""
+def parse_config_settings(settings: Mapping) -> dict[str, object]:
+    """The `pysam-s3.*` PEP 517 config settings as typed option values (strings in, types out);
+    other settings are left for scikit-build-core."""
     raw = {k[len(CONFIG_SETTING_PREFIX):]: v for k, v in settings.items() if k.startswith(CONFIG_SETTING_PREFIX)}
-    where = "config setting"
-    _unknown(f"{where}s -C {CONFIG_SETTING_PREFIX}*", raw)
+    where = f"config setting {CONFIG_SETTING_PREFIX}"
+    _unknown(f"config settings -C {CONFIG_SETTING_PREFIX}*", raw)
     values = {}
     for key, text in raw.items():
         if isinstance(text, list):  # -C given twice
-            raise RecipeError(f"{where} {CONFIG_SETTING_PREFIX}{key} was given more than once")
+            raise RecipeError(f"{where}{key} was given more than once")
         default = FIELDS[key].default
         if isinstance(default, tuple):
             text = text.strip()
             value = json.loads(text) if text.startswith("[") else [v.strip() for v in text.split(",") if v.strip()]
         elif isinstance(default, int):
             if not text.strip().isdigit():
-                raise RecipeError(f"{where} {CONFIG_SETTING_PREFIX}{key} must be a whole number, got {text!r}")
+                raise RecipeError(f"{where}{key} must be a whole number, got {text!r}")
             value = int(text)
         else:
             value = text
-        values[key] = _check(f"{where} {CONFIG_SETTING_PREFIX}", key, value)
+        values[key] = _check(where, key, value)
     return values
 
 
-def set_overrides(values: dict[str, object]) -> None:
-    """Options that replace pyproject.toml's for the rest of this process."""
-    _unknown("option overrides", values)
-    _overrides.clear()
-    _overrides.update({k: _check("option override", k, list(v) if isinstance(v, tuple) else v)
-                       for k, v in values.items()})
+def parse_command_line(pairs: Iterable[str]) -> dict[str, object]:
+    """`-C pysam-s3.<key>=<value>` arguments of `python -m recipe`, as parse_config_settings takes them."""
+    settings: dict[str, str | list[str]] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise RecipeError(f"-C {pair}: expected {CONFIG_SETTING_PREFIX}<key>=<value>")
+        if not key.startswith(CONFIG_SETTING_PREFIX):
+            raise RecipeError(f"-C {pair}: the recipe takes only {CONFIG_SETTING_PREFIX}* settings")
+        settings[key] = [settings[key], value] if key in settings else value  # twice: refused as pip's would be
+    return parse_config_settings(settings)
 
 
-@contextlib.contextmanager
-def overridden(values: dict[str, object]):
-    """set_overrides(values) for a `with` block; the overrides before it come back after."""
-    before = overrides()
-    set_overrides(values)
-    try:
-        yield
-    finally:
-        set_overrides(before)
+def overrides_json(overrides: Mapping[str, object]) -> str:
+    """Overrides as JSON, for the CMake boundary (`recipe stage --options`)."""
+    return json.dumps({k: list(v) if isinstance(v, tuple) else v for k, v in overrides.items()}, sort_keys=True)
 
 
-def overrides() -> dict[str, object]:
-    """The overrides in force, JSON-ready (to hand on to a subprocess: `recipe stage --options`)."""
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in _overrides.items()}
-
-
-def load(pyproject: Path = paths.PYPROJECT) -> Options:
+def load(pyproject: Path = paths.PYPROJECT, overrides: Mapping[str, object] | None = None) -> Options:
+    """Options from the chain: defaults, pyproject's [tool.pysam-s3], then `overrides`
+    (typed values by key, from parse_config_settings() or overrides_json())."""
     with open(pyproject, "rb") as f:
         table = _toml.load(f).get("tool", {}).get("pysam-s3", {})
     _unknown(f"{pyproject} [tool.pysam-s3]", table)
     values = {FIELDS[key].name: _check(f"{pyproject}: [tool.pysam-s3]", key, value) for key, value in table.items()}
-    values.update({FIELDS[key].name: value for key, value in _overrides.items()})
-    options = Options(**values)
-    where = f"{pyproject}: [tool.pysam-s3]" + (" with the overrides " + json.dumps(overrides()) if _overrides else "")
-    if options.build_revision < 1:
-        raise RecipeError(f"{where}: build-revision must be >= 1")
-    if options.compiler not in ("auto", "zig", "cc"):
-        raise RecipeError(f"{where}: compiler must be auto, zig or cc, got {options.compiler!r}")
-    if options.arch not in ("auto", *ARCHS):
-        raise RecipeError(f"{where}: arch must be auto, {' or '.join(ARCHS)}, got {options.arch!r}")
-    if options.libc not in ("auto", "glibc", "musl"):
-        raise RecipeError(f"{where}: libc must be auto, glibc or musl, got {options.libc!r}")
-    return options
+    overrides = dict(overrides or {})
+    _unknown("option overrides", overrides)
+    values.update({FIELDS[key].name: _check("option override", key, value) for key, value in overrides.items()})
+    return Options(**values)
+
+
+# --- the PEP 517 hooks -------------------------------------------------------
+# scikit-build-core calls the version provider (recipe/version.py) inside our
+# backend's hook and gives it no config settings, so the hook lends it the
+# Options it resolved for the length of the call.
+_in_hook: contextvars.ContextVar[Options | None] = contextvars.ContextVar("pysam_s3_options", default=None)
+
+
+@contextlib.contextmanager
+def lent_to_hook(options: Options):
+    token = _in_hook.set(options)
+    try:
+        yield
+    finally:
+        _in_hook.reset(token)
+
+
+def of_this_hook() -> Options:
+    """The Options the backend's hook resolved (pyproject.toml's outside a hook)."""
+    return _in_hook.get() or load()
+
+
+# --- docs/building.md --------------------------------------------------------
+DOCS_TABLE_START = "<!-- options table: generated by `python -m recipe options --markdown` -->"
+DOCS_TABLE_END = "<!-- end of the options table -->"
+
+
+def markdown_table(pyproject: Path = paths.PYPROJECT) -> str:
+    """The options table of docs/building.md: each key, its default, this project's
+    pyproject.toml value where it differs, and what it means."""
+    written = load(pyproject)
+    rows = ["| key | default | in `pyproject.toml` | allowed | meaning |", "|---|---|---|---|---|"]
+    for key, field in FIELDS.items():
+        default, value, choices = field.default, getattr(written, field.name), field.metadata["choices"]
+        allowed = " ".join(f"`{c}`" for c in choices) if choices else _kind(default)
+        rows.append(f"| `{key}` | {_cell(default)} | {_cell(value) if value != default else '(default)'} "
+                    f"| {allowed} | {field.metadata['doc']} |")
+    return "\n".join([DOCS_TABLE_START, *rows, DOCS_TABLE_END])
+
+
+def _kind(default) -> str:
+    if isinstance(default, tuple):
+        return "strings"
+    return "a whole number >= 1" if isinstance(default, int) else "a string"
+
+
+def _cell(value) -> str:
+    if isinstance(value, tuple):
+        return " ".join(f"`{v}`" for v in value) if value else "(none)"
+    return f"`{json.dumps(value)}`"

@@ -25,9 +25,10 @@ from . import cross, fetch, paths, process, stamps, steps
 from .errors import RecipeError
 from .htslib import Htslib
 from .lock import Lock
-from .toolchain import Toolchain, host_libc
+from .target import host_libc
+from .toolchain import Toolchain
 
-_BUILD_WHEEL = (
+BUILD_WHEEL = (
     "import sys; from setuptools import build_meta as b; "
     "print(b.__legacy__.build_wheel(sys.argv[1]))"
 )
@@ -35,10 +36,11 @@ _BUILD_WHEEL = (
 
 def build(lock: Lock, htslib: Htslib, toolchain: Toolchain, python: str) -> Path:
     """Returns the folder holding the built `pysam` package for `python`."""
-    if toolchain.libc != host_libc():
-        raise RecipeError(f"pysam's extensions for {toolchain.libc} need a {toolchain.libc} CPython (for musl: "
+    libc = toolchain.target.libc
+    if libc != host_libc():
+        raise RecipeError(f"pysam's extensions for {libc} need a {libc} CPython (for musl: "
                           "cibuildwheel's musllinux image); on this machine `python -m recipe native` builds "
-                          f"the {toolchain.libc} network stack and libhts and gates them, nothing more")
+                          f"the {libc} network stack and libhts and gates them, nothing more")
     tag = process.python_tag(python)
     tree = fetch.prepare(lock, "pysam")
     base = paths.PYSAM_BUILDS / f"{tag}-{toolchain.name}"
@@ -54,7 +56,8 @@ def build(lock: Lock, htslib: Htslib, toolchain: Toolchain, python: str) -> Path
         steps.fresh_dirs(out, wheels)
         steps.copy_tree(tree, work)
         # a cross build: the target CPython's configuration (suffix, headers), recipe/cross.py
-        target = cross.python_env(python, toolchain.arch, base / "sysconfig") if cross.is_cross(toolchain.arch) else {}
+        target = (cross.python_env(python, toolchain.target, base / "sysconfig")
+                  if toolchain.target.other_machine else {})
         env = process.clean_env({
             **toolchain.env(extension=True),
             "LDSHARED": f"{toolchain.cc} -shared",
@@ -70,7 +73,7 @@ def build(lock: Lock, htslib: Htslib, toolchain: Toolchain, python: str) -> Path
             "HTSLIB_LINK_ARGS": shlex.join(htslib.chtslib_link_args()),
             **target,
         })
-        process.run([python, "-c", _BUILD_WHEEL, wheels], cwd=work, env=env, log=log,
+        process.run([python, "-c", BUILD_WHEEL, wheels], cwd=work, env=env, log=log,
                   what=f"pysam build for {tag}")
         built = sorted(wheels.glob("pysam-*.whl"))
         if len(built) != 1:

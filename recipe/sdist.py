@@ -95,8 +95,8 @@ def build_offline(sdist: Path, python: str = sys.executable, work: Path | None =
     given only build/downloads/ and any PEP 517 `config_settings` (e.g.
     {"pysam-s3.build-revision": "9"}); returns it."""
     settings = dict(config_settings or {})
-    with options_mod.overridden(options_mod.parse_config_settings(settings)):  # as the build will see them
-        lock, options = lock_mod.load(), options_mod.load()
+    lock = lock_mod.load()
+    options = options_mod.load(overrides=options_mod.parse_config_settings(settings))  # as the build will see them
     for name in buildinfo.sources_used(lock, options):  # online, before the network is closed
         if lock[name].is_archive:
             fetch.download(lock[name])

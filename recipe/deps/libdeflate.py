@@ -10,7 +10,7 @@ def build(b):
         return shutil.which(env[name], path=env["PATH"]) or env[name]
 
     # a cross build: CMake must not try to run what it compiles
-    cross = ("-DCMAKE_SYSTEM_NAME=Linux", f"-DCMAKE_SYSTEM_PROCESSOR={b.toolchain.arch}") if b.toolchain.cross else ()
+    cross = ("-DCMAKE_SYSTEM_NAME=Linux", f"-DCMAKE_SYSTEM_PROCESSOR={b.toolchain.target.arch}") if b.toolchain.target.cross else ()
     b.run("cmake", "-S", ".", "-B", "out", "-G", "Unix Makefiles", "-DCMAKE_BUILD_TYPE=Release",
           f"-DCMAKE_C_COMPILER={tool('CC')}", f"-DCMAKE_AR={tool('AR')}", f"-DCMAKE_RANLIB={tool('RANLIB')}",
           f"-DCMAKE_C_FLAGS={env['CFLAGS']}", "-DCMAKE_POSITION_INDEPENDENT_CODE=ON",

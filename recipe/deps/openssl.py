@@ -19,7 +19,7 @@ DISABLED = (
 
 def build(b):
     env = b.env()
-    b.run("perl", "./Configure", TARGETS[b.toolchain.arch], f"--prefix={b.prefix}", "--libdir=lib",
+    b.run("perl", "./Configure", TARGETS[b.toolchain.target.arch], f"--prefix={b.prefix}", "--libdir=lib",
           "--openssldir=/nonexistent/pysam-s3-openssl", *(f"no-{d}" for d in DISABLED),
           f"CC={env['CC']}", f"AR={env['AR']}", f"RANLIB={env['RANLIB']}", f"CFLAGS={env['CFLAGS']}")
     b.run("make", f"-j{b.jobs}", "build_libs")

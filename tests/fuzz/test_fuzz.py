@@ -22,11 +22,10 @@ from pathlib import Path
 import pytest
 
 from recipe import htslib as htslib_step, paths
-from tests.htslib_trees import build, environment, run, tail
+from tests.htslib_trees import SANITIZE, build, environment, run, tail
 
 HERE = Path(__file__).parent
 TARGETS = sorted(p.stem for p in (HERE / "targets").glob("*_fuzzer.c"))
-SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined", "-fno-omit-frame-pointer"]
 OUT = paths.ROOT / "build" / "fuzz"
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from recipe import cross, options, repair, toolchain, wheelnames
 from recipe.errors import RecipeError
+from recipe.target import Target, host_libc
 
 OTHER = "aarch64" if platform.machine() == "x86_64" else "x86_64"
 
@@ -20,28 +21,39 @@ OTHER = "aarch64" if platform.machine() == "x86_64" else "x86_64"
 @pytest.mark.unit
 def test_arch_is_an_option_with_known_values():
     assert options.parse_config_settings({"pysam-s3.arch": "aarch64"}) == {"arch": "aarch64"}
-    with options.overridden({"arch": "aarch64"}):
-        assert options.load().arch == "aarch64"
+    assert options.load(overrides={"arch": "aarch64"}).target == Target("aarch64", host_libc())
     with pytest.raises(RecipeError, match="arch must be auto, x86_64 or aarch64, got 'sparc'"):
-        with options.overridden({"arch": "sparc"}):
-            options.load()
+        options.load(overrides={"arch": "sparc"})
+    with pytest.raises(RecipeError, match="arch must be auto, x86_64 or aarch64, got 'sparc'"):
+        options.parse_config_settings({"pysam-s3.arch": "sparc"})
+
+
+@pytest.mark.unit
+def test_the_target_answers_what_a_cross_build_is():
+    here = Target.host()
+    assert Target.of("auto", "auto") == here and not here.cross and not here.other_machine
+    other = Target.of(OTHER, "auto")
+    assert other.cross and other.other_machine
+    assert (other.triple, other.sysconfig_platform) == (f"{OTHER}-linux-gnu", f"linux-{OTHER}")
+    musl = Target.of("auto", "musl")
+    assert musl.cross and not musl.other_machine and musl.triple == f"{here.arch}-linux-musl"
+    assert cross.strip(here) == "strip" and cross.interpreter(musl, sys.executable) == sys.executable
 
 
 @pytest.mark.unit
 def test_a_cross_build_needs_zig():
-    with options.overridden({"arch": OTHER, "compiler": "cc"}):
-        with pytest.raises(RecipeError, match=f"arch = '{OTHER}', libc = 'glibc' .* is a cross build, which needs zig"):
-            toolchain.select(options.load())
+    with pytest.raises(RecipeError, match=f"arch = '{OTHER}', libc = 'glibc' .* is a cross build, which needs zig"):
+        toolchain.select(options.load(overrides={"arch": OTHER, "compiler": "cc"}))
 
 
 @pytest.mark.timeout(120)
 def test_the_zig_toolchain_targets_the_other_machine(tmp_path):
-    zig = toolchain.zig("2.28", home=tmp_path, arch=OTHER)
+    zig = toolchain.zig("2.28", home=tmp_path, target=Target(OTHER, "glibc"))
     assert zig.name == f"zig-{OTHER}-linux-gnu.2.28"
-    assert zig.cross and zig.host_args == (f"--host={OTHER}-linux-gnu",)
+    assert zig.target.cross and zig.host_args == (f"--host={OTHER}-linux-gnu",)
     assert f"-target {OTHER}-linux-gnu.2.28 " in Path(zig.cc).read_text()
     native = toolchain.zig("2.28", home=tmp_path)
-    assert not native.cross and native.host_args == ()
+    assert not native.target.cross and native.host_args == ()
 
 
 @pytest.mark.unit
@@ -76,7 +88,7 @@ def test_a_missing_target_python_configuration_names_the_package(tmp_path):
     """No Debian architecture ships riscv64 CPython 3.11 headers on this machine."""
     folder = tmp_path / "sysconfig"
     with pytest.raises(RecipeError) as raised:
-        cross.python_env(sys.executable, "riscv64", folder)
+        cross.python_env(sys.executable, Target("riscv64", "glibc"), folder)
     version = "%d.%d" % sys.version_info[:2]
     assert f"install libpython{version}-dev:riscv64" in str(raised.value)
     assert "make wheel ARCH=riscv64" in str(raised.value)
@@ -90,7 +102,7 @@ def test_the_target_python_configuration_is_copied_alone(tmp_path):
     if not source.exists():
         pytest.skip(f"no Debian CPython {version} configuration for {OTHER} here (requirements/apt-{OTHER}.txt)")
     folder = tmp_path / "sysconfig"
-    env = cross.python_env(sys.executable, OTHER, folder)
+    env = cross.python_env(sys.executable, Target(OTHER, "glibc"), folder)
     assert env == {"_PYTHON_SYSCONFIGDATA_NAME": f"_sysconfigdata__{OTHER}-linux-gnu",
                    "PYTHONPATH": str(folder), "_PYTHON_HOST_PLATFORM": f"linux-{OTHER}",
                    "CPPFLAGS": f"-I{folder}/include"}
@@ -102,16 +114,15 @@ def test_the_target_python_configuration_is_copied_alone(tmp_path):
 def test_libc_is_an_option_with_known_values():
     assert options.parse_config_settings({"pysam-s3.libc": "musl"}) == {"libc": "musl"}
     with pytest.raises(RecipeError, match="libc must be auto, glibc or musl, got 'uclibc'"):
-        with options.overridden({"libc": "uclibc"}):
-            options.load()
+        options.load(overrides={"libc": "uclibc"})
 
 
 @pytest.mark.timeout(120)
 def test_a_musl_toolchain_is_a_cross_build_on_glibc(tmp_path):
-    musl = toolchain.zig("2.28", home=tmp_path, libc="musl")
+    musl = toolchain.zig("2.28", home=tmp_path, target=Target.of("auto", "musl"))
     assert musl.name == f"zig-{platform.machine()}-linux-musl"
-    assert musl.glibc is None and musl.libc == "musl"
-    assert musl.cross and musl.host_args == (f"--host={platform.machine()}-linux-musl",)
+    assert musl.glibc is None and musl.target.libc == "musl"
+    assert musl.target.cross and musl.host_args == (f"--host={platform.machine()}-linux-musl",)
     assert musl.describe()["glibc"] == "none (musl)"
     assert f"-target {platform.machine()}-linux-musl " in Path(musl.cc).read_text()
 
@@ -120,7 +131,7 @@ def test_a_musl_toolchain_is_a_cross_build_on_glibc(tmp_path):
 def test_pysam_for_musl_is_refused_on_glibc(tmp_path):
     """A musl CPython is needed for pysam's extensions: stop before building anything."""
     from recipe import lock, pysam_build
-    musl = toolchain.zig("2.28", home=tmp_path, libc="musl")
+    musl = toolchain.zig("2.28", home=tmp_path, target=Target.of("auto", "musl"))
     with pytest.raises(RecipeError, match="pysam's extensions for musl need a musl CPython"):
         pysam_build.build(lock.load(), None, musl, sys.executable)
 
@@ -133,9 +144,9 @@ def test_a_missing_loader_names_the_package(monkeypatch):
     with pytest.raises(RecipeError, match=rf"a musl build needs .*/nonexistent/ld-musl-{here}.so.1.*install "
                                           rf"musl:{debian[here]} \(`make test` installs it on Debian/Ubuntu: "
                                           r"requirements/apt-musl.txt\)"):
-        cross.runner(here, "musl")
+        cross.runner(Target(here, "musl"))
     with pytest.raises(RecipeError, match=rf"install libc6:{debian[OTHER]} \(`make wheel ARCH={OTHER}`"):
-        cross.runner(OTHER, "glibc")
+        cross.runner(Target(OTHER, "glibc"))
 
 
 @pytest.mark.unit

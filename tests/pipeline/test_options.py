@@ -68,15 +68,39 @@ def test_config_settings_are_typed_and_checked():
 
 
 @pytest.mark.unit
-def test_overrides_apply_inside_their_block_only():
+def test_overrides_come_last_in_the_chain_and_are_checked():
     written = options.load()
-    with options.overridden({"build-revision": written.build_revision + 5, "compiler": "cc"}):
-        inside = options.load()
-    assert (inside.build_revision, inside.compiler) == (written.build_revision + 5, "cc")
-    assert options.load() == written
+    overridden = options.load(overrides={"build-revision": written.build_revision + 5, "compiler": "cc"})
+    assert (overridden.build_revision, overridden.compiler) == (written.build_revision + 5, "cc")
+    assert overridden.htslib_configure_options == written.htslib_configure_options  # the rest: pyproject's
+    assert options.load() == written  # nothing kept between calls
     with pytest.raises(RecipeError, match="compiler must be auto, zig or cc, got 'gcc'"):
-        with options.overridden({"compiler": "gcc"}):
-            options.load()
+        options.load(overrides={"compiler": "gcc"})
+    with pytest.raises(RecipeError, match="build-revision must be >= 1, got 0"):
+        options.load(overrides={"build-revision": 0})
+    json = options.overrides_json({"required-features": ("S3",), "build-revision": 7})
+    assert options.load(overrides=__import__("json").loads(json)).required_features == ("S3",)
+
+
+@pytest.mark.unit
+def test_the_command_line_takes_the_same_config_settings():
+    assert options.parse_command_line(["pysam-s3.arch=aarch64", "pysam-s3.build-revision=9"]) == {
+        "arch": "aarch64", "build-revision": 9}
+    with pytest.raises(RecipeError, match="pysam-s3.arch was given more than once"):
+        options.parse_command_line(["pysam-s3.arch=aarch64", "pysam-s3.arch=x86_64"])
+    with pytest.raises(RecipeError, match="the recipe takes only pysam-s3.. settings"):
+        options.parse_command_line(["cmake.define.X=1"])
+
+
+@pytest.mark.unit
+def test_the_docs_table_is_the_one_the_model_generates():
+    """docs/building.md's options table cannot drift: regenerate it with
+    `python -m recipe options --markdown` when an option changes."""
+    from tests.conftest import ROOT
+    docs = (ROOT / "docs" / "building.md").read_text()
+    assert options.markdown_table() in docs, "docs/building.md: paste `python -m recipe options --markdown`"
+    for key in options.FIELDS:
+        assert f"| `{key}` |" in options.markdown_table()
 
 
 BACKEND_METADATA = """

@@ -19,8 +19,9 @@ from pathlib import Path
 import pysam
 import pytest
 
-from recipe import htslib as htslib_step, options, toolchain
+from recipe import htslib as htslib_step
 from tests.conftest import ROOT
+from tests.htslib_trees import native_dir
 from tests.s3.checks import BAM
 
 pytestmark = pytest.mark.timeout(300)
@@ -34,7 +35,7 @@ CONFIGURATIONS = {
 
 def build(folder: Path, configure: list[str]) -> Path:
     """htslib (lib-shared, and the plugins) and the program, in folder."""
-    deps = htslib_step.native_dir(toolchain.select(options.load())) / "deps"
+    deps = native_dir() / "deps"
     tree = folder / "htslib"
     shutil.copytree(ROOT / "vendor" / "htslib" / "src", tree)
     env = {**os.environ, **htslib_step.against(deps)}

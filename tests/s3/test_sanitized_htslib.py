@@ -26,15 +26,14 @@ import pysam
 import pytest
 
 from recipe import htslib as htslib_step
-from tests.htslib_trees import build, environment, make_check, pysams_copy_completed, run, tail
+from tests.htslib_trees import (SANITIZE, build, environment, make_check, pysams_copy_completed, run,
+                                 sanitizer_reports, tail)
 from tests.s3.checks import BAM
 
 pytestmark = pytest.mark.timeout(900)
 
 PROGRAM = Path(__file__).parent / "programs" / "htsfile_s3.c"
-SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined", "-fno-omit-frame-pointer"]
 RUNTIME = {"ASAN_OPTIONS": "detect_leaks=1", "UBSAN_OPTIONS": "print_stacktrace=1"}
-REPORTS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 
 
 @pytest.fixture(scope="module")
@@ -55,15 +54,11 @@ def sanitized(tmp_path_factory):
     return tree, env, log
 
 
-def reports(text: str) -> list[str]:
-    return [line for line in text.splitlines() if any(r in line for r in REPORTS)]
-
-
 def test_htslibs_make_check_passes_under_the_sanitizers(sanitized):
     tree, env, log = sanitized
     before = log.read_text(errors="replace")
     counts = make_check(tree, env, log)
-    assert not reports(log.read_text(errors="replace")[len(before):]), tail(log, 80)
+    assert not sanitizer_reports(log.read_text(errors="replace")[len(before):]), tail(log, 80)
     assert counts["passed"] == counts["total"]
 
 
@@ -74,7 +69,7 @@ def htsfile(tree: Path, env: dict, home: Path, *args: str) -> dict[str, str]:
     for key in [k for k, v in env.items() if v is None]:
         full.pop(key, None)
     done = subprocess.run([str(tree / "htsfile_s3"), *args], env=full, capture_output=True, text=True, timeout=120)
-    assert not reports(done.stderr), done.stderr[-4000:]
+    assert not sanitizer_reports(done.stderr), done.stderr[-4000:]
     lines = dict(line.split(": ", 1) for line in done.stdout.splitlines() if ": " in line)
     return {**lines, "status": str(done.returncode), "stderr": done.stderr}
 

@@ -25,15 +25,12 @@ from pathlib import Path
 
 import pytest
 
-from recipe import htslib as htslib_step, options, paths, toolchain, venvs
-from tests.htslib_trees import build, environment, run as run_logged, tail
+from recipe import htslib as htslib_step, paths, pysam_build, venvs
+from tests.htslib_trees import SANITIZE, build, environment, native_dir, run as run_logged, sanitizer_reports, tail
 from tests.s3.runner import run
 
 pytestmark = pytest.mark.timeout(3300)
 
-SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined", "-fno-omit-frame-pointer"]
-REPORTS = ("ERROR: AddressSanitizer", "runtime error:")
-_BUILD_WHEEL = "import sys; from setuptools import build_meta as b; print(b.__legacy__.build_wheel(sys.argv[1]))"
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +48,7 @@ def sanitized_pysam(request, tmp_path_factory) -> Path:
     shutil.copytree(paths.source_tree("htslib"), htslib_tree, symlinks=True)
     build(htslib_tree, "htslib", env, log, "lib-static")
 
-    prefix = htslib_step.native_dir(toolchain.select(options.load())) / "prefix"
-    deps = htslib_step.native_dir(toolchain.select(options.load())) / "deps"
+    prefix, deps = native_dir() / "prefix", native_dir() / "deps"
     pysam_tree = work / "pysam"
     shutil.copytree(paths.source_tree("pysam"), pysam_tree, symlinks=True)
     link = ["-Wl,--whole-archive", str(htslib_tree / "libhts.a"), "-Wl,--no-whole-archive", f"-L{deps}/lib",
@@ -64,7 +60,7 @@ def sanitized_pysam(request, tmp_path_factory) -> Path:
     pysam_env.pop("LIBS", None)
     wheels = work / "wheels"
     wheels.mkdir()
-    done = run_logged([str(venvs.build_env(sys.executable)), "-c", _BUILD_WHEEL, str(wheels)], pysam_tree,
+    done = run_logged([str(venvs.build_env(sys.executable)), "-c", pysam_build.BUILD_WHEEL, str(wheels)], pysam_tree,
                       pysam_env, log, 2400)
     assert done.returncode == 0, "pysam's sanitized build failed; " + tail(log)
     site = work / "site"
@@ -112,5 +108,5 @@ def test_the_s3_suite_under_the_sanitizers(sanitized_pysam, tmp_path):
     output = done.stdout + done.stderr
     (tmp_path / "output.txt").write_text(output)
     assert done.returncode == 0, output[-6000:]
-    assert not [line for line in output.splitlines() if any(r in line for r in REPORTS)], output[-6000:]
+    assert not sanitizer_reports(output), output[-6000:]
     assert " passed" in output and " failed" not in output, output[-3000:]
