@@ -117,7 +117,7 @@ compare: wheel test-packages
 	mkdir -p $(COMPARE)
 	-$(TOOLS) -m recipe test --pysam ours -- $(S3_SUITE) -q -p no:cacheprovider --junitxml=$(CURDIR)/$(COMPARE)/ours.xml
 	-$(TOOLS) -m recipe test --pysam stock -- $(S3_SUITE) -q -p no:cacheprovider --junitxml=$(CURDIR)/$(COMPARE)/stock.xml
-	$(TOOLS) -m tests.s3.compare $(COMPARE)/ours.xml $(COMPARE)/stock.xml > $(COMPARE)/table.md
+	$(TOOLS) -m testkit.compare $(COMPARE)/ours.xml $(COMPARE)/stock.xml > $(COMPARE)/table.md
 	@echo "==> ours vs stock: $(COMPARE)/table.md"
 
 test-endpoint: wheel test-packages

@@ -19,8 +19,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from tests.isolation import loopback_only
-from tests.servers.processes import die_with_parent, kill_group, scrubbed_environ
+from testkit.isolation import loopback_only
+from testkit.processes import run_with_deadline, scrubbed_environ
 
 BENCH = Path(__file__).resolve().parent
 
@@ -38,15 +38,9 @@ def environment(home: Path, extra: dict[str, str] | None = None) -> dict[str, st
 def run(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float,
         stdout=subprocess.PIPE) -> subprocess.CompletedProcess:
     """Run to completion or kill the group after *timeout* seconds (BenchError)."""
-    proc = subprocess.Popen([str(a) for a in argv], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                            stdout=stdout, stderr=subprocess.PIPE, start_new_session=True,
-                            preexec_fn=die_with_parent)
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        kill_group(proc, grace=1.0)
-        proc.communicate()
-        raise BenchError(f"`{' '.join(map(str, argv))}` still running after {timeout:.0f} s: killed") from None
+    proc, out, err, timed_out = run_with_deadline(argv, cwd=cwd, env=env, timeout=timeout, stdout=stdout)
+    if timed_out:
+        raise BenchError(f"`{' '.join(map(str, argv))}` still running after {timeout:.0f} s: killed")
     return subprocess.CompletedProcess(argv, proc.returncode, out, err.decode(errors="replace"))
 
 

@@ -202,7 +202,7 @@ def _seconds(value) -> str:
 
 
 def table(results: dict) -> str:
-    s, machine, about = results["summary"], results["machine"], results["pysam"]
+    s, about = results["summary"], results["pysam"]
     data = results["data"]
     lines = [
         "# pysam-s3 benchmark: ours vs stock pysam",

@@ -1,4 +1,4 @@
-"""The S3 part: s3rver (tests/servers/s3.py, a node S3 server that reads a
+"""The S3 part: s3rver (testkit/s3servers.py, a node S3 server that reads a
 range from disk, where moto reads the whole object for every ranged GET) on
 127.0.0.1 holding the small BAM, the large BAM, the VCF.gz, the CRAM and the
 BCF with their indexes, and one S3Proxy in front of it per shaping: none, a
@@ -47,9 +47,9 @@ import statistics
 from pathlib import Path
 
 from recipe import steps
-from tests.servers.processes import ServerStartError
-from tests.servers.proxies import S3Proxy, Shaping
-from tests.servers.s3 import S3RVER_CREDS, S3rverServer
+from testkit.processes import ServerStartError
+from testkit.proxies.s3 import S3Proxy, Shaping
+from testkit.s3servers import S3RVER_CREDS, S3rverServer
 
 from .proc import BenchError, scratch, script
 from .tasks import order

@@ -10,7 +10,7 @@ build/downstream/table.md (and, read and explained, into docs/testing.md).
     __main__   one venv per pysam (requirements/downstream.lock by hash, the
                pysam wheel, then every sdist built against it, pysam left as it
                was), the tests in each, and the table from both runs' JUnit XML
-               (tests/s3/compare.py's)
+               (testkit/compare.py's)
 
 Not part of `make test`: it installs a few hundred MB of scientific Python and
 runs the three suites twice (6 min 38 s here).

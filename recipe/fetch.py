@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import html.parser
-import json
 import os
 import shutil
 import tarfile

@@ -82,11 +82,11 @@ def create(python: str, flavour: str, lock: Lock) -> Path:
     return exe
 
 
-S3RVER = paths.ROOT / "tests" / "servers" / "s3rver"  # the second S3 server: a node package
-
-
 def install_s3rver() -> None:
-    """`npm ci` from the committed package-lock.json, when it changed."""
+    """`npm ci` from the committed package-lock.json, when it changed, where the
+    test kit runs s3rver from."""
+    from testkit.s3servers import S3RVER_DIR as S3RVER  # standard library only: loads in the tool venv
+
     lock_file, done = S3RVER / "package-lock.json", S3RVER / "node_modules" / ".package-lock.json"
     if done.exists() and done.stat().st_mtime >= lock_file.stat().st_mtime:
         return

@@ -15,13 +15,12 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
-from pathlib import Path
 
 import pytest
 
-from tests.isolation import PROXY_VARIABLES, loopback_only
+from testkit import ROOT
+from testkit.isolation import isolated_env
 
-ROOT = Path(__file__).resolve().parent.parent
 # The recipe (stdlib only) is importable for the pipeline tests; src/ is NOT on
 # the path, so `import pysam_s3` finds the installed wheel's copy.
 sys.path.insert(0, str(ROOT))
@@ -44,14 +43,6 @@ def pytest_configure(config):
                                 "runtime companion (or this venv holds stock pysam)")
     if flavour == "stock" and has_companion:
         raise pytest.UsageError("--pysam=stock, but pysam_s3 is importable: this venv holds our wheel")
-
-
-def isolated_env(home: Path) -> dict[str, str]:
-    """The environment a test (or a subprocess it starts) runs with."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("AWS_", "HTS_S3_", "CURL_", "SSL_CERT_"))
-           and k.lower() not in (*PROXY_VARIABLES, "no_proxy")}
-    return loopback_only(env, home)
 
 
 @pytest.fixture(autouse=True)

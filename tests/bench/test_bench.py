@@ -13,7 +13,8 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT, isolated_env
+from testkit import ROOT
+from testkit.isolation import isolated_env
 
 pytestmark = [pytest.mark.ours, pytest.mark.timeout(900)]
 

@@ -25,7 +25,7 @@ import pytest
 
 from recipe import lock, paths, process, testenv
 from tests import data
-from tests.conftest import isolated_env
+from testkit.isolation import isolated_env
 
 FLAVOURS = ("ours", "stock")
 PROJECTS = Path(__file__).resolve().parent / "projects"

@@ -10,9 +10,10 @@ import threading
 import pytest
 
 import pysam
-from tests import certificates, data
-from tests.servers.s3 import MotoServer
-from tests.servers.proxies import TlsProxy
+from testkit import certificates
+from tests import data
+from testkit.s3servers import MotoServer
+from testkit.proxies.tls import TlsProxy
 
 BUCKET = "tls-bucket"
 

@@ -161,7 +161,7 @@ def _simple_index(root, project: str, archive) -> None:
 def test_index_credentials_travel_in_a_header_and_never_appear(project, tmp_path, monkeypatch):
     """A PIP_INDEX_URL with user:password@: `recipe fetch` authenticates with it, and
     neither a refusal nor a success prints the password (once a traceback did)."""
-    from tests.servers.files import FileServer
+    from testkit.files import FileServer
 
     pysam_sdist = project / "build" / "downloads" / "pysam-0.24.1.tar.gz"
     root = tmp_path / "index"

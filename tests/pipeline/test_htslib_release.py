@@ -42,7 +42,8 @@ def test_a_wheel_of_pristine_htslib_passes_the_s3_format_tests(project, tmp_path
     installed = subprocess.run([python, "-m", "pip", "install", "--no-deps", "--no-index", "--force-reinstall",
                                 str(wheel)], capture_output=True, text=True, timeout=120)
     assert installed.returncode == 0, installed.stdout[-2000:] + installed.stderr[-2000:]
-    shutil.copytree(ROOT / "tests", project / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+    for suite in ("tests", "testkit"):
+        shutil.copytree(ROOT / suite, project / suite, ignore=shutil.ignore_patterns("__pycache__", "node_modules"))
     tested = subprocess.run([python, "-m", "pytest", "--pysam=ours", "-q", "-p", "no:cacheprovider",
                              "tests/s3/test_formats.py", "tests/s3/test_writes.py",
                              "--s3-servers=moto,moto-default"], cwd=project, capture_output=True, text=True,

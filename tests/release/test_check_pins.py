@@ -15,7 +15,7 @@ import pytest
 
 from recipe import freshness, lock as lock_mod
 from tests.conftest import ROOT
-from tests.servers.files import FileServer
+from testkit.files import FileServer
 
 pytestmark = pytest.mark.unit  # make unit: no wheel, no build, no download
 

@@ -59,9 +59,9 @@ def test_refuses_files_git_does_not_track(tmp_path, monkeypatch):
 @pytest.mark.unit
 def test_forbidden_members_are_named():
     names = ["p-1/pyproject.toml", "p-1/vendor/htslib/README.md", "p-1/vendor/htslib/src/sam.c",
-             "p-1/build/README.md", "p-1/build/downloads/x.tar.gz", "p-1/tests/servers/s3rver/node_modules/a.js"]
+             "p-1/build/README.md", "p-1/build/downloads/x.tar.gz", "p-1/testkit/s3rver/node_modules/a.js"]
     assert sdist.forbidden_members(names) == [
-        "p-1/vendor/htslib/src/sam.c", "p-1/build/downloads/x.tar.gz", "p-1/tests/servers/s3rver/node_modules/a.js"]
+        "p-1/vendor/htslib/src/sam.c", "p-1/build/downloads/x.tar.gz", "p-1/testkit/s3rver/node_modules/a.js"]
 
 
 @pytest.mark.unit

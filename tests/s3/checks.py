@@ -4,7 +4,7 @@ be thousands of lines, so only the first difference is shown."""
 from __future__ import annotations
 
 from tests.s3 import probe
-from tests.s3.credentials import MASK, redact
+from testkit.credentials import MASK, redact
 from tests.s3.runner import Outcome, probe_call, run
 
 
@@ -70,7 +70,7 @@ def assert_denied(outcome: Outcome, url: str, *fragments: str) -> None:
 
 
 def unknown_key(source: str) -> tuple[str, str]:
-    """Fragments of the refusal of tests.s3.credentials.UNKNOWN, taken from *source*."""
+    """Fragments of the refusal of testkit.credentials.UNKNOWN, taken from *source*."""
     return "(S3 error InvalidAccessKeyId, HTTP 403)", f"key id ...0000 from {source}"
 
 

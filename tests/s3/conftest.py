@@ -24,9 +24,9 @@ from pathlib import Path
 import pytest
 
 from tests.s3 import datasets, endpoints
-from tests.s3.credentials import Creds, redact
-from tests.servers.s3 import MotoDefaultServer, MotoServer, RgwServer, S3rverServer
-from tests.servers.processes import ServerStartError
+from testkit.credentials import Creds, redact
+from testkit.s3servers import MotoDefaultServer, MotoServer, RgwServer, S3rverServer
+from testkit.processes import ServerStartError
 
 BUCKET = "pysam-s3-test"
 EXTERNAL = pytest.StashKey[endpoints.Endpoint]()

@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 
 import botocore.exceptions
 
-from tests.isolation import LOOPBACK
-from tests.s3.credentials import Creds
-from tests.servers.s3 import s3_client
+from testkit.isolation import LOOPBACK
+from testkit.credentials import Creds
+from testkit.s3servers import s3_client
 
 
 class Endpoint:
@@ -50,7 +50,7 @@ class Endpoint:
         """A recording (and, with *rule*, faulty) S3Proxy in front of the local
         server, with its *shaping* and *idle_timeout* (S3Proxy's), and the
         environment that sends pysam through it."""
-        from tests.servers.proxies import S3Proxy
+        from testkit.proxies.s3 import S3Proxy
         proxy = S3Proxy(self.local_server().port, rule, shaping, idle_timeout)
         return proxy, self.env(AWS_ENDPOINT_URL=f"http://{proxy.hostport}", **extra)
 

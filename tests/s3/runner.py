@@ -4,7 +4,7 @@ Why a subprocess: a pysam that hangs must not hang the suite (htslib's own
 timeouts are what some tests check), htslib reads its configuration from the
 environment and HOME, and it downloads remote indexes into the working
 directory. So each snippet gets
-the test's isolated environment (tests.conftest.isolated_env) plus the
+the test's isolated environment (testkit.isolation.isolated_env) plus the
 scenario's variables, runs in the test's working directory, and its process
 group is killed when the time is up.
 
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import textwrap
@@ -26,9 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from tests.conftest import ROOT, isolated_env
-from tests.s3.credentials import redact
-from tests.servers.processes import die_with_parent, kill_group
+from testkit import ROOT
+from testkit.isolation import isolated_env
+from testkit.credentials import redact
+from testkit.processes import run_with_deadline
 
 _WRAPPER = r"""
 import json, sys
@@ -106,17 +106,8 @@ def run(code: str, env: dict[str, str | None] | None = None, *, cwd: Path | None
         code_path.write_text(textwrap.dedent(code))
         start = time.monotonic()
         argv = [sys.executable, "-c", _WRAPPER, str(result_path), str(code_path)]
-        proc = subprocess.Popen(wrap(argv) if wrap else argv,
-                                cwd=cwd, env=full_env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                start_new_session=True, preexec_fn=die_with_parent)
-        timed_out = False
-        try:
-            stdout, stderr = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            kill_group(proc, grace=1.0)
-            stdout, stderr = proc.communicate()
+        proc, stdout, stderr, timed_out = run_with_deadline(wrap(argv) if wrap else argv, cwd=cwd, env=full_env,
+                                                            timeout=timeout)
         report = json.loads(result_path.read_text()) if result_path.exists() else {
             "exc_type": None if timed_out else f"<no report: exit status {proc.returncode}>"}
     return Outcome(

@@ -13,10 +13,11 @@ from __future__ import annotations
 import pytest
 
 from tests.s3.checks import BAM, assert_read_bam, read_bam
-from tests.s3.credentials import UNKNOWN, aws_credentials
+from testkit.credentials import UNKNOWN, aws_credentials
 from tests.s3.reference import BOTO3_PUT, boto3_get, config, credentials, keys_only, read_like_boto3, write
 from tests.s3.runner import probe_call, run
-from tests.servers.proxies import S3Proxy, closed_port
+from testkit.proxies.s3 import S3Proxy
+from testkit.proxies.sockets import closed_port
 
 pytestmark = pytest.mark.timeout(90)
 

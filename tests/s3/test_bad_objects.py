@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.s3.checks import REGION, assert_raised, assert_same_records
+from tests.s3.checks import REGION, assert_same_records
 from tests.s3 import probe
 from tests.s3.runner import probe_call, run
 

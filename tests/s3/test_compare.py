@@ -1,8 +1,8 @@
-"""tests/s3/compare.py on two small JUnit XML reports (no server involved)."""
+"""testkit/compare.py on two small JUnit XML reports (no server involved)."""
 
 from __future__ import annotations
 
-from tests.s3 import compare
+from testkit import compare
 
 REPORT = """<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest">
 <testcase classname="tests.s3.test_a" name="test_one[moto]" time="0.1" />

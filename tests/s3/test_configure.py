@@ -8,10 +8,11 @@ import pytest
 
 from tests.s3 import probe
 from tests.s3.checks import BAM, REGION, assert_read_bam
-from tests.s3.credentials import UNKNOWN, aws_credentials
+from testkit.credentials import UNKNOWN, aws_credentials
 from tests.s3.reference import config, credentials
 from tests.s3.runner import run
-from tests.servers.proxies import S3Proxy, closed_port
+from testkit.proxies.s3 import S3Proxy
+from testkit.proxies.sockets import closed_port
 
 pytestmark = pytest.mark.timeout(90)
 

@@ -4,7 +4,7 @@ exactly where boto3 gets them. For each provider the test first shows boto3
 reading and writing under the same environment and files, then pysam reading
 the same records and writing the same object, naming the same source.
 
-The services the providers call run as local stand-ins (tests/servers/aws_services.py:
+The services the providers call run as local stand-ins (testkit/stand_ins.py:
 container credentials, IMDSv2, STS web identity, the SSO portal) handing out
 keys the S3 server accepts; assume-role goes to moto's STS.
 """
@@ -21,10 +21,10 @@ import pytest
 
 from tests.s3 import probe
 from tests.s3.checks import BAM, REGION, assert_read_bam, read_bam
-from tests.s3.credentials import Creds, aws_credentials
+from testkit.credentials import Creds, aws_credentials
 from tests.s3.reference import BOTO3_PUT, boto3_get, config, credentials, sha256
 from tests.s3.runner import probe_call, run
-from tests.servers import aws_services
+from testkit import stand_ins
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -72,7 +72,7 @@ def test_container_credentials(signing_endpoint, isolated, dataset, token):
     (ECS) or _TOKEN_FILE (EKS Pod Identity). (The RELATIVE_URI form calls
     169.254.170.2, which is not reachable here; botocore treats both alike.)"""
     ep = signing_endpoint
-    with aws_services.ContainerCredentials(lambda: ep.creds) as service:
+    with stand_ins.ContainerCredentials(lambda: ep.creds) as service:
         env = {**s3_endpoint(ep), "AWS_CONTAINER_CREDENTIALS_FULL_URI": f"{service.url}/v2/credentials/pysam"}
         if token == "variable":
             env["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = service.authorization
@@ -85,7 +85,7 @@ def test_container_credentials(signing_endpoint, isolated, dataset, token):
 
 def test_instance_metadata_imdsv2(signing_endpoint, dataset):
     ep = signing_endpoint
-    with aws_services.InstanceMetadata(lambda: ep.creds) as service:
+    with stand_ins.InstanceMetadata(lambda: ep.creds) as service:
         env = {"AWS_ENDPOINT_URL_S3": ep.endpoint_url, "AWS_EC2_METADATA_SERVICE_ENDPOINT": service.url + "/"}
         read_both(ep, env, dataset, "iam-role", "the EC2 instance's role (instance metadata) (botocore, "
                                                 "the default profile)")
@@ -126,7 +126,7 @@ def test_web_identity(moto, home, isolated, dataset, where):
     checks the token and hands out moto's temporary keys."""
     token = "eyJhbGciOiJSUzI1NiJ9.pysam-s3-test-service-account-token"
     (isolated / "token").write_text(token)
-    with aws_services.WebIdentitySts(moto.server.assume_role, token) as sts:
+    with stand_ins.WebIdentitySts(moto.server.assume_role, token) as sts:
         env = {**s3_endpoint(moto), "AWS_ENDPOINT_URL_STS": sts.url}
         if where == "environment":
             env |= {"AWS_WEB_IDENTITY_TOKEN_FILE": str(isolated / "token"), "AWS_ROLE_ARN": moto.server.role_arn}
@@ -145,7 +145,7 @@ def sso_token_cache(home, session: str, access_token: str) -> None:
     name = hashlib.sha1(session.encode()).hexdigest() + ".json"
     (cache / name).write_text(json.dumps({
         "startUrl": "https://lab.awsapps.com/start", "region": "eu-west-1", "accessToken": access_token,
-        "expiresAt": aws_services.iso(aws_services.expiration(60))}))
+        "expiresAt": stand_ins.iso(stand_ins.expiration(60))}))
 
 
 def test_sso(moto, home, dataset):
@@ -155,7 +155,7 @@ def test_sso(moto, home, dataset):
                                   "sso_role_name": "reader"},
                   "sso-session lab": {"sso_start_url": "https://lab.awsapps.com/start", "sso_region": "eu-west-1",
                                       "sso_registration_scopes": "sso:account:access"}})
-    with aws_services.SsoPortal(moto.server.assume_role, access_token) as portal:
+    with stand_ins.SsoPortal(moto.server.assume_role, access_token) as portal:
         env = {**s3_endpoint(moto), "AWS_ENDPOINT_URL_SSO": portal.url, "AWS_PROFILE": "lab"}
         read_both(moto, env, dataset, "sso", "IAM Identity Center (SSO) (botocore, the default profile)")
 
@@ -174,7 +174,7 @@ result = [first, rest]
 """
 
 
-class Rotating(aws_services.ContainerCredentials):
+class Rotating(stand_ins.ContainerCredentials):
     """Container credentials valid 5 minutes (so botocore refreshes them on every
     use), whose GET /rotate creates a new access key and deletes the old one."""
 

@@ -17,12 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, isolated_env
+from testkit import ROOT
+from testkit.isolation import isolated_env
 from tests.s3.checks import BAM
-from tests.s3.credentials import MASK, UNKNOWN, aws_credentials
+from testkit.credentials import MASK, UNKNOWN, aws_credentials
 from tests.s3.reference import config, credentials
 from tests.s3.runner import run
-from tests.servers.proxies import closed_port
+from testkit.proxies.sockets import closed_port
 
 pytestmark = pytest.mark.timeout(90)
 

@@ -12,8 +12,8 @@ import pytest
 
 from tests.s3.checks import (BAM, REGION, alignment_error, assert_denied, assert_raised, assert_read_bam,
                              read_bam, unknown_key)
-from tests.s3.credentials import MASK, UNKNOWN
-from tests.servers.proxies import BlackHole, FullBacklog, closed_port
+from testkit.credentials import MASK, UNKNOWN
+from testkit.proxies.sockets import BlackHole, closed_port, FullBacklog
 from tests.s3.runner import probe_call, run
 
 pytestmark = pytest.mark.timeout(60)

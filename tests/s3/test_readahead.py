@@ -21,7 +21,7 @@ import pytest
 from tests.s3 import datasets, probe
 from tests.s3.checks import BAM, REGION, assert_read_bam, read_bam
 from tests.s3.runner import probe_call, run
-from tests.servers.proxies import Reset
+from testkit.proxies.faults import Reset
 
 pytestmark = pytest.mark.timeout(180)
 

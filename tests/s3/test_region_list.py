@@ -19,7 +19,8 @@ from tests.conftest import ROOT
 from tests.s3 import datasets, probe
 from tests.s3.runner import probe_call, run
 from tests.s3.test_readahead import ranges
-from tests.servers.proxies import CutShort, Shaping, first_attempts
+from testkit.proxies.faults import CutShort, first_attempts
+from testkit.proxies.s3 import Shaping
 
 pytestmark = pytest.mark.timeout(240)
 

@@ -12,7 +12,7 @@ import pytest
 
 from tests.s3.checks import BAM, alignment_error, assert_raised, assert_read_bam, read_bam
 from tests.s3.runner import probe_call, run
-from tests.servers.proxies import CutShort, Reset, first_attempts
+from testkit.proxies.faults import CutShort, first_attempts, Reset
 
 pytestmark = pytest.mark.timeout(120)
 

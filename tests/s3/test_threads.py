@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timedelta, timezone
 
 import pytest
 

@@ -20,7 +20,7 @@ from tests.conftest import ROOT
 
 from tests.s3 import probe
 from tests.s3.runner import run
-from tests.servers import aws_services
+from testkit import stand_ins
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -55,7 +55,7 @@ result = {{"pids": sorted({{pid for pid, _ in answers}}),
 @pytest.fixture
 def container_env(moto):
     """Container credentials for moto's keys, and the standard endpoint setting."""
-    with aws_services.ContainerCredentials(lambda: moto.creds) as service:
+    with stand_ins.ContainerCredentials(lambda: moto.creds) as service:
         yield {"AWS_ENDPOINT_URL_S3": moto.endpoint_url, "AWS_EC2_METADATA_DISABLED": "true",
                "AWS_CONTAINER_CREDENTIALS_FULL_URI": f"{service.url}/creds",
                "AWS_CONTAINER_AUTHORIZATION_TOKEN": service.authorization}

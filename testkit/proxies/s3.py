@@ -1,143 +1,26 @@
-"""Proxies and network faults on loopback, run as threads of the test (or
-benchmark) process; the one home for them, used by tests/ and bench/.
-
-* S3Proxy:       a reverse proxy in front of an S3 server that forwards every
-                 request unchanged (Host header included, so SigV4 still holds)
-                 except those a rule picks, which get a fault: an S3 error
-                 answer (also inside 200 OK), a reset, a body cut short, a
-                 stall, a corrupted request body; and records each one: the
-                 benchmark counts requests, bytes and connections with it,
-                 tests see which host, path style and region pysam used. With
-                 a Shaping it behaves like a distant server: a delay before
-                 each answer's first byte and a bandwidth per connection.
-* BlackHole:     accepts TCP connections and never sends a byte.
-* FullBacklog:   a listening socket that never completes a TCP handshake.
-* TlsProxy:      terminates TLS with a certificate of the tests' own CA and
-                 passes the plain bytes on to an http server (moto).
-* closed_port(): a port on 127.0.0.1 where nothing listens.
-
-Standard library only.
+"""S3Proxy: a reverse proxy on 127.0.0.1 in front of an S3 server, run as
+threads of the test (or benchmark) process. It forwards every request
+unchanged (Host header included, so SigV4 still holds) except those a rule
+picks, which get a fault (testkit/proxies/faults.py); it records each request:
+the benchmark counts requests, bytes and connections with it, tests see which
+host, path style and region pysam used. With a Shaping it behaves like a
+distant server: a delay before each answer's first byte and a bandwidth per
+connection. Standard library only.
 """
 
 from __future__ import annotations
 
-import asyncio
 import collections
-import contextlib
 import http.client
 import socket
-import ssl
 import struct
 import sys
 import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from typing import Callable
 
-from tests.servers.processes import free_port
-
-
-def closed_port() -> int:
-    return free_port()
-
-
-class BlackHole:
-    def __init__(self):
-        self._sock = socket.create_server(("127.0.0.1", 0))
-        self.hostport = f"127.0.0.1:{self._sock.getsockname()[1]}"
-        self._held: list[socket.socket] = []
-        self._thread = threading.Thread(target=self._accept, daemon=True, name="black-hole")
-        self._thread.start()
-
-    @property
-    def accepted(self) -> int:
-        return len(self._held)
-
-    def _accept(self):
-        with contextlib.suppress(OSError):  # the socket is closed by stop()
-            while True:
-                self._held.append(self._sock.accept()[0])  # held open: no data, no EOF
-
-    def stop(self):
-        for s in [self._sock, *self._held]:
-            with contextlib.suppress(OSError):
-                s.shutdown(socket.SHUT_RDWR)
-            s.close()
-        self._thread.join(timeout=2)
-
-
-class FullBacklog:
-    """A listening socket whose accept queue is full and never drained: a new
-    connection's SYN is dropped (Linux), so connect() waits, as with a
-    firewall that drops packets."""
-
-    def __init__(self):
-        self._sock = socket.socket()
-        self._sock.bind(("127.0.0.1", 0))
-        self._sock.listen(0)
-        self.hostport = f"127.0.0.1:{self._sock.getsockname()[1]}"
-        self._fillers = []
-        for _ in range(3):  # a backlog of 0 still queues one; these fill it
-            filler = socket.socket()
-            filler.setblocking(False)
-            with contextlib.suppress(BlockingIOError):
-                filler.connect(self._sock.getsockname())
-            self._fillers.append(filler)
-
-    def stop(self):
-        for s in [*self._fillers, self._sock]:
-            s.close()
-
-
-# A rule looks at (method, path with query, request headers) and returns None to
-# forward the request, (HTTP status, S3 error code[, {element: text}]) to answer
-# with that error document (the elements after <Code>; default: a <Message>), or
-# one of the faults below.
-Rule = Callable[[str, str, dict], "tuple | Reset | CutShort | Stall | CorruptBody | None"]
-
-
-@dataclass(frozen=True)
-class Reset:
-    """Read the request, then reset the connection (RST) without an answer."""
-
-
-@dataclass(frozen=True)
-class CutShort:
-    """Forward, then send the answer's headers and only its first *keep* body
-    bytes, and close: a body cut short (Content-Length promises more)."""
-    keep: int = 1000
-
-
-@dataclass(frozen=True)
-class Stall:
-    """Say nothing for *seconds*, then forward (a server that stops answering)."""
-    seconds: float
-
-
-@dataclass(frozen=True)
-class CorruptBody:
-    """Forward the request with one byte of its body changed (bit rot on the way)."""
-
-
-def first_attempts(fault, methods: tuple[str, ...] = ("GET",), path_has: str = "") -> Rule:
-    """A rule that gives *fault* to the first attempt of every request of one of
-    *methods* whose path contains *path_has* (requests told apart by method, path
-    and Range), and forwards every further attempt of the same request."""
-    seen = set()
-    lock = threading.Lock()
-
-    def rule(m: str, path: str, headers) -> object:
-        if m not in methods or path_has not in path:
-            return None
-        with lock:
-            key = (m, path, headers.get("Range"))
-            if key in seen:
-                return None
-            seen.add(key)
-        return fault
-    return rule
+from testkit.proxies.faults import CorruptBody, CutShort, Reset, Rule, Stall, error_document
 
 
 @dataclass(frozen=True)
@@ -208,13 +91,29 @@ class S3Proxy:
         self.server.server_close()
         self._thread.join(timeout=2)
 
-    def arrived(self) -> int:
-        """A request's place in the order of arrival: requests are recorded once
+    # --- what the handler threads report ---
+    def _connection_opened(self) -> None:
+        with self._lock:
+            self.connections += 1
+            self._open += 1
+
+    def _connection_closed(self) -> None:
+        with self._lock:
+            self._open -= 1
+
+    def _request_started(self) -> int:
+        """The request's place in the order of arrival: requests are recorded once
         answered, and an injected answer can finish before a forwarded one that
         came in first, so both lists are kept in the order requests came."""
         with self._lock:
+            self._in_flight += 1
+            self._most_at_once = max(self._most_at_once, self._in_flight)
             self._arrivals += 1
             return self._arrivals
+
+    def _request_ended(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
 
     @property
     def seen(self) -> list[tuple[str, str, int]]:
@@ -269,11 +168,6 @@ def signing_key_id(headers) -> str | None:
     return scope[0] if scope else None
 
 
-def error_document(code: str, fields: dict[str, str]) -> bytes:
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
-            + "".join(f"<{k}>{v}</{k}>" for k, v in fields.items()) + "</Error>").encode()
-
-
 class _ProxyServer(ThreadingHTTPServer):
     # As servers do: socketserver's backlog of 5 drops the connections of a
     # burst (8 worker processes opening theirs at once), and each dropped one
@@ -298,18 +192,13 @@ class _S3ProxyHandler(BaseHTTPRequestHandler):
 
     def setup(self):
         super().setup()
-        proxy: S3Proxy = self.server.proxy
-        with proxy._lock:
-            proxy.connections += 1
-            proxy._open += 1
+        self.server.proxy._connection_opened()
 
     def finish(self):
         try:
             super().finish()
         finally:
-            proxy: S3Proxy = self.server.proxy
-            with proxy._lock:
-                proxy._open -= 1
+            self.server.proxy._connection_closed()
 
     def _first_byte(self) -> None:
         """Wait as a distant server would before answering; start the pace."""
@@ -347,13 +236,16 @@ class _S3ProxyHandler(BaseHTTPRequestHandler):
             return b"".join(chunks)
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
-    def _answer(self, status: int, headers: list, payload: bytes) -> int:
+    def _head(self, status: int, headers: list, reason: str | None = None) -> None:
+        """The answer's status line and headers, after the shaping's latency."""
         self._first_byte()
-        self.send_response_only(status)
+        self.send_response_only(status, reason)
         for name, value in headers:
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
+
+    def _answer(self, status: int, headers: list, payload: bytes) -> int:
+        self._head(status, [*headers, ("Content-Length", str(len(payload)))])
         if self.command != "HEAD":
             self.wfile.write(payload)
             return len(payload)
@@ -390,17 +282,9 @@ class _S3ProxyHandler(BaseHTTPRequestHandler):
                 if self.command != "HEAD":
                     headers = [(n, v) for n, v in headers if n.lower() != "content-length"]
                     return status, self._answer(status, headers, payload)
-                self._first_byte()
-                self.send_response_only(status)
-                for name, value in headers:
-                    self.send_header(name, value)
-                self.end_headers()
+                self._head(status, headers)
                 return status, 0
-            self._first_byte()
-            self.send_response_only(status, response.reason)
-            for name, value in headers:
-                self.send_header(name, value)
-            self.end_headers()
+            self._head(status, headers, response.reason)
             while chunk := response.read(_CHUNK):
                 if cut_after is not None and served + len(chunk) >= cut_after:
                     self._write(chunk[:cut_after - served])
@@ -418,17 +302,13 @@ class _S3ProxyHandler(BaseHTTPRequestHandler):
 
     def _handle(self):
         proxy: S3Proxy = self.server.proxy
-        with proxy._lock:
-            proxy._in_flight += 1
-            proxy._most_at_once = max(proxy._most_at_once, proxy._in_flight)
+        arrival = proxy._request_started()
         try:
-            self._answer_request(proxy)
+            self._answer_request(proxy, arrival)
         finally:
-            with proxy._lock:
-                proxy._in_flight -= 1
+            proxy._request_ended()
 
-    def _answer_request(self, proxy: S3Proxy):
-        arrival = proxy.arrived()
+    def _answer_request(self, proxy: S3Proxy, arrival: int):
         try:
             body = self._request_body()
         except TimeoutError:
@@ -461,64 +341,3 @@ class _S3ProxyHandler(BaseHTTPRequestHandler):
         proxy.record(arrival, self.command, self.path, self.headers, status, served, fault)
 
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _handle
-
-
-# --- TLS --------------------------------------------------------------------------
-# A TLS-terminating proxy on 127.0.0.1: clients speak https to it with a
-# certificate from tests/certificates.py, it passes the plain bytes on to an
-# http server (moto). Signatures still check out: the Host header the client
-# signed reaches moto unchanged.
-
-class TlsProxy:
-    def __init__(self, upstream_port: int, cert: Path, key: Path):
-        self.upstream_port = upstream_port
-        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.context.load_cert_chain(cert, key)
-        self.port = 0
-        self.connections = 0   # TLS handshakes completed
-        self.request_bytes = 0  # bytes clients sent through the tunnel (a client refusing our certificate sends none)
-        self._loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._serve, name="tls-proxy", daemon=True)
-
-    @property
-    def hostport(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, upstream: bool) -> None:
-        with contextlib.suppress(ConnectionError, ssl.SSLError, asyncio.IncompleteReadError):
-            while data := await reader.read(65536):
-                if upstream:
-                    self.request_bytes += len(data)
-                writer.write(data)
-                await writer.drain()
-        with contextlib.suppress(Exception):
-            writer.close()
-
-    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.connections += 1
-        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.upstream_port)
-        await asyncio.gather(self._pipe(reader, up_writer, upstream=True), self._pipe(up_reader, writer, upstream=False))
-
-    def _handshake_error(self, loop, context) -> None:
-        if not isinstance(context.get("exception"), (ssl.SSLError, ConnectionResetError)):
-            loop.default_exception_handler(context)  # a refused certificate is expected, anything else is not
-
-    def _serve(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        self._loop.set_exception_handler(self._handshake_error)
-        server = self._loop.run_until_complete(
-            asyncio.start_server(self._client, "127.0.0.1", 0, ssl=self.context))
-        self.port = server.sockets[0].getsockname()[1]
-        self._ready.set()
-        self._loop.run_forever()
-        server.close()
-
-    def __enter__(self) -> TlsProxy:
-        self._thread.start()
-        self._ready.wait(10)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)

@@ -1,23 +1,22 @@
-"""Processes of the local test servers: started with a scrubbed environment in
-a process group of their own, logging to a file, killed with the thread that
-started them (PR_SET_PDEATHSIG) and as a group on stop(). `Server` is the life
-cycle the S3 servers (tests/servers/s3.py) share. Standard library only."""
+"""Processes of the tests and the benchmark: servers started with a scrubbed
+environment in a process group of their own, logging to a file; commands run
+to a deadline (run_with_deadline). All are killed with the thread that started
+them (PR_SET_PDEATHSIG), and as a group when stopped or out of time. Standard
+library only."""
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import ctypes
 import os
 import signal
 import socket
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-from tests.s3.credentials import Creds, redact
+from testkit.credentials import redact
 
 # Nothing the servers inherit may point them at a proxy or at real AWS.
 _SCRUB_PREFIXES = ("AWS_", "HTS_", "BOTO_", "CURL_", "REF_", "MOTO_", "SSL_CERT_", "CEPH_")
@@ -86,84 +85,20 @@ def kill_group(proc: subprocess.Popen, grace: float = 5.0) -> None:
             return
 
 
-_RUNNING: set[Server] = set()
-
-
-@atexit.register
-def _stop_servers_left_running() -> None:
-    for server in list(_RUNNING):
-        server.stop()
-
-
-class Server:
-    """Life cycle shared by the servers: start in a process group, wait until it
-    answers HTTP, seed, and kill the group on stop(). After start(), `creds` are
-    valid keys for `bucket`; servers with users (moto, rgw) seed `full`, the
-    owner of those keys, and `denied`, valid keys without access to the bucket."""
-
-    name = "server"
-    startup_timeout = 60.0
-
-    def __init__(self, workdir: Path, bucket: str):
-        self.workdir = workdir
-        self.bucket = bucket
-        self.port = free_port()
-        self.hostport = f"127.0.0.1:{self.port}"
-        self.url = f"http://{self.hostport}"
-        self.log_path = workdir / f"{self.name}.log"
-        self.proc: subprocess.Popen | None = None
-        self.full: Creds | None = None
-        self.denied: Creds | None = None
-
-    @property
-    def creds(self) -> Creds | None:
-        return self.full
-
-    def client(self):
-        """A boto3 client with `creds` (tests/servers/s3.py)."""
-        from tests.servers.s3 import s3_client
-        return s3_client(self.url, self.creds)
-
-    def command(self) -> list[str]:
-        raise NotImplementedError
-
-    def launch(self) -> None:
-        """Start the server's process(es); return once it answers HTTP."""
-        self.proc = spawn(self.command(), self.workdir, self.log_path)
-        self.wait_until_answering([self.proc])
-
-    def wait_until_answering(self, procs: list[subprocess.Popen]) -> None:
-        deadline = time.monotonic() + self.startup_timeout
-        while not answers_http(self.url + "/"):
-            if any(p.poll() is not None for p in procs) or time.monotonic() > deadline:
-                raise ServerStartError(f"{self.name} did not start; log:\n{self.log_tail()}")
-            time.sleep(0.05)
-
-    def seed(self) -> None:
-        """Called once the server answers HTTP."""
-
-    def start(self):
-        _RUNNING.add(self)
-        try:
-            self.launch()
-            self.seed()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def stop(self) -> None:
-        _RUNNING.discard(self)
-        self.terminate()
-
-    def terminate(self) -> None:
-        """End the server's process(es)."""
-        if self.proc:
-            kill_group(self.proc)
-            self.proc = None
-
-    def log_tail(self, lines: int = 30) -> str:
-        return tail(self.log_path, lines)
+def run_with_deadline(argv: list, *, cwd: Path, env: dict[str, str], timeout: float,
+                      stdout=subprocess.PIPE) -> tuple[subprocess.Popen, bytes | None, bytes | None, bool]:
+    """Run *argv* in a session of its own (killed with this thread, and as a group
+    when *timeout* seconds are up); returns (process, stdout, stderr, timed out)."""
+    proc = subprocess.Popen([str(a) for a in argv], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                            stdout=stdout, stderr=subprocess.PIPE, start_new_session=True,
+                            preexec_fn=die_with_parent)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+        return proc, out, err, False
+    except subprocess.TimeoutExpired:
+        kill_group(proc, grace=1.0)
+        out, err = proc.communicate()
+        return proc, out, err, True
 
 
 def tail(path: Path, lines: int) -> str:

@@ -5,7 +5,7 @@
                 and a role to assume for STS temporary credentials.
 * MotoDefaultServer: moto in its default mode (authentication off), as most
                 users' own CI runs it.
-* S3rverServer: the node package s3rver (tests/servers/s3rver), a second, independent
+* S3rverServer: the node package s3rver (testkit/s3rver), a second, independent
                 HTTP implementation. It checks no signatures; the key id must be
                 S3RVER. Used for protocol and transfer behaviour, not auth.
 * RgwServer:    Ceph's RADOS Gateway on a one-node cluster (monitor, memstore
@@ -14,13 +14,14 @@
                 without access to it.
 
 Adopted from the S3 lab (its FINDINGS.md explains the choices). Each server
-runs as tests/servers/processes.py starts processes; boto3 seeds and inspects.
+runs as testkit/processes.py starts processes; boto3 seeds and inspects.
 The tests (tests/s3, tests/network_stack) and the benchmark (bench/s3.py)
 both use them.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import importlib.util
 import json
@@ -30,15 +31,16 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
 import uuid
 from pathlib import Path
 
-from tests.s3.credentials import Creds, ini, redact
-from tests.servers.processes import (DIRECT, Server, ServerStartError, die_with_parent, free_port,
-                                     scrubbed_environ, spawn, tail)
+from testkit.credentials import Creds, ini, redact
+from testkit.processes import (DIRECT, ServerStartError, answers_http, die_with_parent, free_port, kill_group,
+                               scrubbed_environ, spawn, tail)
 
-S3RVER_DIR = Path(__file__).resolve().parent / "s3rver"  # npm ci there: recipe/testenv.py
+S3RVER_DIR = Path(__file__).resolve().parent / "s3rver"  # `npm ci` there: recipe/testenv.py asks for it here
 REGION = "us-east-1"
 NO_PROXIES = {"http": "", "https": ""}  # botocore: connect directly, whatever the environment says
 MOTO_ACCOUNT = "123456789012"
@@ -53,6 +55,85 @@ def s3_client(endpoint_url: str, creds: Creds, region: str = REGION, style: str 
                         aws_session_token=creds.token,
                         config=Config(proxies=NO_PROXIES, s3={"addressing_style": style},
                                       retries={"max_attempts": 2}))
+
+
+_RUNNING: set[Server] = set()
+
+
+@atexit.register
+def _stop_servers_left_running() -> None:
+    for server in list(_RUNNING):
+        server.stop()
+
+
+class Server:
+    """Life cycle shared by the S3 servers: start in a process group, wait until it
+    answers HTTP, seed, and kill the group on stop(). After start(), `creds` are
+    valid keys for `bucket`; servers with users (moto, rgw) seed `full`, the
+    owner of those keys, and `denied`, valid keys without access to the bucket."""
+
+    name = "server"
+    startup_timeout = 60.0
+
+    def __init__(self, workdir: Path, bucket: str):
+        self.workdir = workdir
+        self.bucket = bucket
+        self.port = free_port()
+        self.hostport = f"127.0.0.1:{self.port}"
+        self.url = f"http://{self.hostport}"
+        self.log_path = workdir / f"{self.name}.log"
+        self.proc: subprocess.Popen | None = None
+        self.full: Creds | None = None
+        self.denied: Creds | None = None
+
+    @property
+    def creds(self) -> Creds | None:
+        return self.full
+
+    def client(self):
+        """A boto3 client with `creds`."""
+        return s3_client(self.url, self.creds)
+
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def launch(self) -> None:
+        """Start the server's process(es); return once it answers HTTP."""
+        self.proc = spawn(self.command(), self.workdir, self.log_path)
+        self.wait_until_answering([self.proc])
+
+    def wait_until_answering(self, procs: list[subprocess.Popen]) -> None:
+        deadline = time.monotonic() + self.startup_timeout
+        while not answers_http(self.url + "/"):
+            if any(p.poll() is not None for p in procs) or time.monotonic() > deadline:
+                raise ServerStartError(f"{self.name} did not start; log:\n{self.log_tail()}")
+            time.sleep(0.05)
+
+    def seed(self) -> None:
+        """Called once the server answers HTTP."""
+
+    def start(self):
+        _RUNNING.add(self)
+        try:
+            self.launch()
+            self.seed()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        _RUNNING.discard(self)
+        self.terminate()
+
+    def terminate(self) -> None:
+        """End the server's process(es)."""
+        if self.proc:
+            kill_group(self.proc)
+            self.proc = None
+
+    def log_tail(self, lines: int = 30) -> str:
+        return tail(self.log_path, lines)
 
 
 class MotoServer(Server):
@@ -147,7 +228,7 @@ class MotoDefaultServer(MotoServer):
 
 
 class S3rverServer(Server):
-    """s3rver 3.7.1, installed by `npm ci` in tests/servers/s3rver.
+    """s3rver 3.7.1, installed by `npm ci` in testkit/s3rver.
     --service-endpoint localhost makes BUCKET.s3.localhost:PORT virtual-host
     requests work; any other host name is taken whole as the bucket name."""
 
@@ -160,7 +241,7 @@ class S3rverServer(Server):
         if not node or not script.exists():
             raise ServerStartError(
                 f"s3rver is not installed ({'no node on PATH' if not node else f'{script} is missing'}): "
-                "run `make test`, which runs `npm ci` in tests/servers/s3rver (needs node and npm)")
+                "run `make test`, which runs `npm ci` in testkit/s3rver (needs node and npm)")
         return [node, str(script), "-d", str(self.workdir / "data"), "-a", "127.0.0.1",
                 "-p", str(self.port), "--service-endpoint", "localhost", "--configure-bucket", self.bucket]
 

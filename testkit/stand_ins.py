@@ -19,7 +19,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 
-from tests.s3.credentials import Creds
+from testkit.credentials import Creds
 
 # The keys a stand-in hands out: called for every request, so a test can rotate them.
 KeySource = Callable[[], Creds]

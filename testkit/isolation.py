@@ -1,10 +1,12 @@
 """Network settings under which only loopback answers: every proxy variable
 points at a closed port on 127.0.0.1, so a request to any other host fails at
-once. Shared by the tests (tests.conftest.isolated_env) and the benchmark
-(bench.proc.environment); standard library only."""
+once. Shared by the tests (isolated_env: every test's environment), the
+benchmark (bench.proc.environment) and the downstream corpus; standard
+library only."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 # A closed port on loopback: a request that goes through the proxy is refused at once.
@@ -19,3 +21,12 @@ def loopback_only(env: dict[str, str], home: Path) -> dict[str, str]:
     for name in PROXY_VARIABLES:
         env[name] = env[name.upper()] = DEAD_PROXY
     return env
+
+
+def isolated_env(home: Path) -> dict[str, str]:
+    """The environment a test (or a subprocess it starts) runs with: this process's,
+    without AWS_*, HTS_S3_*, CURL_*, SSL_CERT_* or proxy settings, then loopback_only()."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("AWS_", "HTS_S3_", "CURL_", "SSL_CERT_"))
+           and k.lower() not in (*PROXY_VARIABLES, "no_proxy")}
+    return loopback_only(env, home)

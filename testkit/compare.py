@@ -1,6 +1,6 @@
 """Side-by-side table of two runs of the S3 suite, ours and stock pysam:
 
-    python -m tests.s3.compare OURS.xml STOCK.xml > table.md
+    python -m testkit.compare OURS.xml STOCK.xml > table.md
 
 Each argument is a JUnit XML report (pytest --junitxml). Prints Markdown: the
 totals, the tests whose outcome differs, then every test with both outcomes;
