@@ -2,7 +2,7 @@
 #
 #   make wheel                      build, repair and verify the wheel for python3 -> dist/
 #   make wheel PYTHONS="3.9 3.13"   ... for each listed CPython (any on PATH or in pyenv)
-#   make wheel PYTHONS=all          ... for every CPython 3.9-3.13 found on the machine
+#   make wheel PYTHONS=all          ... for every CPython the release builds (3.9-3.15) found here
 #   make unit                       the recipe's own unit tests: seconds, no wheel, no build, no download
 #   make test                       the whole test suite (builds first if needed); on Debian x86_64
 #                                   then also `make test ARCH=aarch64` (CROSS_ARCHS= skips it)

@@ -19,6 +19,9 @@ from .lock import Lock
 from .options import Options
 from .toolchain import EXTENSION_CFLAGS, Toolchain
 
+# Where the wheel holds it (src/pysam_s3/buildinfo.py reads it there at run time)
+BUILD_INFO = "pysam_s3/_build_info.json"
+
 
 def _relative(text: str) -> str:
     return text.replace(str(paths.ROOT) + "/", "").replace(str(paths.ROOT), ".")

@@ -41,18 +41,13 @@ def _missing(what: str, package: str, target: Target) -> RecipeError:
                        + INSTALL.format(arch=target.arch))
 
 
-def _version(python: str) -> str:
-    """'3.11' for the given interpreter."""
-    return process.output([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]).strip()
-
-
 def python_env(python: str, target: Target, folder: Path) -> dict[str, str]:
     """Variables that make `python` (this machine's) configure extensions for the same
     CPython version on `target`'s machine: Debian's _sysconfigdata for that arch, copied alone
     into `folder` (the target's whole stdlib on sys.path would replace this one's),
     and its pyconfig.h where Debian's /usr/include/pythonX.Y/pyconfig.h looks for it
     (<arch>-linux-gnu/pythonX.Y/): CPPFLAGS, for the caller to add to its own."""
-    version, arch = _version(python), target.arch
+    version, arch = process.python_version(python), target.arch
     name = f"_sysconfigdata__{arch}-linux-gnu"
     source = Path(f"/usr/lib/python{version}/{name}.py")
     header = Path(f"/usr/include/{arch}-linux-gnu/python{version}/pyconfig.h")
@@ -111,7 +106,7 @@ def interpreter(target: Target, python: str) -> str:
 
 def target_python(arch: str, python: str) -> str:
     """Debian's CPython for `arch`, of `python`'s version, ready to run through binfmt_misc."""
-    version = _version(python)
+    version = process.python_version(python)
     exe = paths.CROSS / arch / "usr" / "bin" / f"python{version}"
     setup = f"sh scripts/cross-python.sh {arch} {version} (`make wheel ARCH={arch}` runs it)"
     if not exe.exists():

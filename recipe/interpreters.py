@@ -1,8 +1,9 @@
 """Which Python interpreters to build for.
 
 `make wheel PYTHONS=...` takes, space-separated: versions ("3.9"), commands or
-paths ("python3", "/usr/bin/python3.12"), or "all" (every CPython 3.9 to 3.13
-on this machine: on PATH or installed by pyenv).
+paths ("python3", "/usr/bin/python3.12"), or "all" (every CPython the release
+builds, [tool.cibuildwheel] build in pyproject.toml, that this machine has: on
+PATH or installed by pyenv).
 """
 
 from __future__ import annotations
@@ -12,9 +13,15 @@ import os
 import re
 import shutil
 
+from . import _toml, paths
 from .errors import RecipeError
 
-SUPPORTED = ("3.9", "3.10", "3.11", "3.12", "3.13")
+
+def supported() -> list[str]:
+    """The CPython versions the release builds: "cp39-*" in [tool.cibuildwheel] build is 3.9."""
+    with open(paths.PYPROJECT, "rb") as f:
+        selectors = _toml.load(f)["tool"]["cibuildwheel"]["build"]
+    return [f"{m[1]}.{m[2]}" for m in (re.fullmatch(r"cp(3)(\d+)-\*", s) for s in selectors) if m]
 
 
 def _pyenv_versions(version: str) -> list[str]:
@@ -33,9 +40,10 @@ def find(version: str) -> str | None:
 
 def resolve(specs: list[str]) -> list[str]:
     if specs == ["all"]:
-        found = [p for p in (find(v) for v in SUPPORTED) if p]
+        versions = supported()
+        found = [p for p in (find(v) for v in versions) if p]
         if not found:
-            raise RecipeError(f"PYTHONS=all: no CPython {', '.join(SUPPORTED)} found on PATH or in pyenv")
+            raise RecipeError(f"PYTHONS=all: no CPython {', '.join(versions)} found on PATH or in pyenv")
         return found
     out = []
     for spec in specs:

@@ -80,6 +80,11 @@ def output(cmd: list[str | os.PathLike], **kw) -> str:
     return subprocess.run([str(c) for c in cmd], check=True, capture_output=True, text=True, **kw).stdout
 
 
+def python_version(python: str | os.PathLike = sys.executable) -> str:
+    """'3.11' for the given interpreter."""
+    return output([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]).strip()
+
+
 def python_tag(python: str | os.PathLike = sys.executable) -> str:
     """'cp311' for the given interpreter."""
-    return output([python, "-c", "import sys; print(f'cp{sys.version_info[0]}{sys.version_info[1]}')"]).strip()
+    return "cp" + python_version(python).replace(".", "")

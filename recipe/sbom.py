@@ -22,10 +22,10 @@ import zipfile
 from pathlib import Path
 
 from . import deps, epoch
+from .buildinfo import BUILD_INFO
 from .digests import sha256_of
 from .errors import RecipeError
 
-BUILD_INFO = "pysam_s3/_build_info.json"
 SPEC = "1.6"
 
 

@@ -94,6 +94,6 @@ def stage(dest: Path, python: str, options: options_mod.Options) -> Path:
         licenses.check(lock, buildinfo.sources_used(lock, options))
         info = buildinfo.collect(lock, options, htslib, toolchain, process.python_tag(python),
                                  buildinfo.wheel_version(lock, options))
-        (dest / "pysam_s3").mkdir(parents=True, exist_ok=True)
-        (dest / "pysam_s3" / "_build_info.json").write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
+        (dest / buildinfo.BUILD_INFO).parent.mkdir(parents=True, exist_ok=True)
+        (dest / buildinfo.BUILD_INFO).write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
     return dest

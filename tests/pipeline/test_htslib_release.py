@@ -18,6 +18,7 @@ import zipfile
 
 import pytest
 
+from recipe import buildinfo
 from tests.conftest import ROOT
 
 from .conftest import pip_wheel
@@ -32,7 +33,7 @@ def test_a_wheel_of_pristine_htslib_passes_the_s3_format_tests(project, tmp_path
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
     [wheel] = out.glob("pysam-*.whl")
     with zipfile.ZipFile(wheel) as zf:
-        info = json.loads(zf.read("pysam_s3/_build_info.json"))
+        info = json.loads(zf.read(buildinfo.BUILD_INFO))
     assert info["htslib_source"] == "htslib-release", info.get("htslib_source")
 
     # The test venv's packages, with this wheel's pysam in place of ours: no network needed

@@ -13,7 +13,7 @@ import pytest
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
 
-from recipe import _toml, paths, process
+from recipe import _toml, buildinfo, paths, process
 from tests.conftest import ROOT
 
 from .conftest import pip_wheel
@@ -92,7 +92,7 @@ def test_an_isolated_pip_wheel_builds_with_the_same_toolchain(project, tmp_path)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     [wheel] = out.glob("pysam-*.whl")
     with zipfile.ZipFile(wheel) as zf:
-        isolated = json.loads(zf.read("pysam_s3/_build_info.json"))
+        isolated = json.loads(zf.read(buildinfo.BUILD_INFO))
     ours = pysam_s3.buildinfo.build_info()
     assert isolated["build_tools"] == ours["build_tools"]
     assert isolated["compiler"] == ours["compiler"]
