@@ -15,8 +15,8 @@ from pathlib import Path
 
 from recipe import lock as lock_mod, paths, process, steps, testenv, venvs
 from recipe.errors import RecipeError
-from testkit.isolation import loopback_only
 from testkit import compare
+from testkit.isolation import loopback_only
 
 from . import corpus, sources
 

@@ -36,11 +36,12 @@ def iso(when: datetime.datetime) -> str:
 
 class StandIn:
     """An HTTP server on 127.0.0.1 whose handler is `answer(method, path, headers, body)`
-    -> (status, content type, body); stop() or a with block ends it."""
+    -> (status, content type, body[, {header: value}]): a Date among the headers
+    replaces the server's own; stop() or a with block ends it."""
 
     name = "stand-in"
 
-    def __init__(self, keys: KeySource, lifetime_minutes: float = 60):
+    def __init__(self, keys: KeySource | None = None, lifetime_minutes: float = 60):
         self.keys = keys
         self.lifetime_minutes = lifetime_minutes
         self.requests: list[tuple[str, str]] = []  # (method, path)
@@ -62,7 +63,7 @@ class StandIn:
         self._server.server_close()
         self._thread.join(timeout=2)
 
-    def answer(self, method: str, path: str, headers, body: bytes) -> tuple[int, str, bytes]:
+    def answer(self, method: str, path: str, headers, body: bytes) -> tuple:
         raise NotImplementedError
 
 
@@ -76,14 +77,20 @@ def _handler(stand_in: StandIn) -> type[BaseHTTPRequestHandler]:
         def _handle(self):
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             stand_in.requests.append((self.command, self.path))
-            status, content_type, payload = stand_in.answer(self.command, self.path, self.headers, body)
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(payload)))
+            status, content_type, payload, *more = stand_in.answer(self.command, self.path, self.headers, body)
+            extra = more[0] if more else {}
+            if "Date" in extra:
+                self.send_response_only(status)  # send_response() would add this machine's Date
+            else:
+                self.send_response(status)
+            for name, value in [("Content-Type", content_type), *extra.items(),
+                                ("Content-Length", str(len(payload)))]:
+                self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(payload)
+            if self.command != "HEAD":
+                self.wfile.write(payload)
 
-        do_GET = do_PUT = do_POST = _handle
+        do_GET = do_HEAD = do_PUT = do_POST = _handle
 
     return Handler
 

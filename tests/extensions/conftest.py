@@ -24,8 +24,8 @@ from pathlib import Path
 import pytest
 
 from recipe import lock, paths, process, testenv
-from tests import data
 from testkit.isolation import isolated_env
+from tests import data
 
 FLAVOURS = ("ours", "stock")
 PROJECTS = Path(__file__).resolve().parent / "projects"

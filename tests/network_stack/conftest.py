@@ -11,9 +11,9 @@ import pytest
 
 import pysam
 from testkit import certificates
-from tests import data
-from testkit.s3servers import MotoServer
 from testkit.proxies.tls import TlsProxy
+from testkit.s3servers import MotoServer
+from tests import data
 
 BUCKET = "tls-bucket"
 

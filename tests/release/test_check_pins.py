@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from recipe import freshness, lock as lock_mod
-from tests.conftest import ROOT
 from testkit.files import FileServer
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.unit  # make unit: no wheel, no build, no download
 

@@ -3,8 +3,8 @@ be thousands of lines, so only the first difference is shown."""
 
 from __future__ import annotations
 
-from tests.s3 import probe
 from testkit.credentials import MASK, redact
+from tests.s3 import probe
 from tests.s3.runner import Outcome, probe_call, run
 
 

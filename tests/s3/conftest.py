@@ -23,10 +23,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.s3 import datasets, endpoints
 from testkit.credentials import Creds, redact
-from testkit.s3servers import MotoDefaultServer, MotoServer, RgwServer, S3rverServer
 from testkit.processes import ServerStartError
+from testkit.s3servers import MotoDefaultServer, MotoServer, RgwServer, S3rverServer
+from tests.s3 import datasets, endpoints
 
 BUCKET = "pysam-s3-test"
 EXTERNAL = pytest.StashKey[endpoints.Endpoint]()

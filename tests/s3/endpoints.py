@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 import botocore.exceptions
 
-from testkit.isolation import LOOPBACK
 from testkit.credentials import Creds
+from testkit.isolation import LOOPBACK
 from testkit.s3servers import s3_client
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from tests.s3.checks import BAM, assert_read_bam, read_bam
 from testkit.credentials import Creds
+from tests.s3.checks import BAM, assert_read_bam, read_bam
 from tests.s3.runner import Outcome, run
 
 BOTO3_GET = """

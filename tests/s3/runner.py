@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Callable
 
 from testkit import ROOT
-from testkit.isolation import isolated_env
 from testkit.credentials import redact
+from testkit.isolation import isolated_env
 from testkit.processes import run_with_deadline
 
 _WRAPPER = r"""

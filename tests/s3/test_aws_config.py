@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.s3.checks import BAM, assert_read_bam, read_bam
 from testkit.credentials import UNKNOWN, aws_credentials
-from tests.s3.reference import BOTO3_PUT, boto3_get, config, credentials, keys_only, read_like_boto3, write
-from tests.s3.runner import probe_call, run
 from testkit.proxies.s3 import S3Proxy
 from testkit.proxies.sockets import closed_port
+from tests.s3.checks import BAM, assert_read_bam, read_bam
+from tests.s3.reference import BOTO3_PUT, boto3_get, config, credentials, keys_only, read_like_boto3, write
+from tests.s3.runner import probe_call, run
 
 pytestmark = pytest.mark.timeout(90)
 

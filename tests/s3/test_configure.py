@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.s3 import probe
-from tests.s3.checks import BAM, REGION, assert_read_bam
 from testkit.credentials import UNKNOWN, aws_credentials
-from tests.s3.reference import config, credentials
-from tests.s3.runner import run
 from testkit.proxies.s3 import S3Proxy
 from testkit.proxies.sockets import closed_port
+from tests.s3 import probe
+from tests.s3.checks import BAM, REGION, assert_read_bam
+from tests.s3.reference import config, credentials
+from tests.s3.runner import run
 
 pytestmark = pytest.mark.timeout(90)
 

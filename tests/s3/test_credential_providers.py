@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pytest
 
+from testkit import stand_ins
+from testkit.credentials import Creds, aws_credentials
 from tests.s3 import probe
 from tests.s3.checks import BAM, REGION, assert_read_bam, read_bam
-from testkit.credentials import Creds, aws_credentials
 from tests.s3.reference import BOTO3_PUT, boto3_get, config, credentials, sha256
 from tests.s3.runner import probe_call, run
-from testkit import stand_ins
 
 pytestmark = pytest.mark.timeout(120)
 

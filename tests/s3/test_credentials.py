@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.s3.checks import BAM, assert_denied, assert_read_bam, read_bam, unknown_key
 from testkit.credentials import UNKNOWN, Creds, aws_credentials, ini, s3cfg
 from testkit.proxies.sockets import closed_port
+from tests.s3.checks import BAM, assert_denied, assert_read_bam, read_bam, unknown_key
 from tests.s3.runner import run
 
 pytestmark = pytest.mark.timeout(60)

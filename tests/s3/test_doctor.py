@@ -10,20 +10,19 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from testkit import ROOT
-from testkit.isolation import isolated_env
-from tests.s3.checks import BAM
 from testkit.credentials import MASK, UNKNOWN, aws_credentials
+from testkit.isolation import isolated_env
+from testkit.proxies.sockets import closed_port
+from testkit.stand_ins import StandIn
+from tests.s3.checks import BAM
 from tests.s3.reference import config, credentials
 from tests.s3.runner import run
-from testkit.proxies.sockets import closed_port
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -175,44 +174,24 @@ def test_doctor_https_against_an_http_endpoint(moto):
                                 "use an http:// endpoint URL (or an s3+http:// URL)"]
 
 
-class SkewedServer:
+class SkewedServer(StandIn):
     """An S3 stand-in whose clock is an hour ahead: every answer carries that Date
     and AWS's RequestTimeTooSkewed refusal (what S3 answers a request signed an
     hour in the past)."""
 
+    name = "skewed-s3"
+
     def __init__(self, skew: float = 3600):
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def _answer(self):
-                now = time.time() + outer.skew
-                body = (f"<Error><Code>RequestTimeTooSkewed</Code><Message>The difference between the request "
-                        f"time and the current time is too large.</Message><RequestTime>"
-                        f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}</RequestTime><ServerTime>"
-                        f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(now))}</ServerTime></Error>").encode()
-                self.send_response_only(403)  # send_response() would add the real Date
-                self.send_header("Date", email.utils.formatdate(now, usegmt=True))
-                self.send_header("Content-Length", str(len(body) if self.command != "HEAD" else 0))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(body)
-
-            do_GET = do_HEAD = _answer
-
         self.skew = skew
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        super().__init__()
 
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+    def answer(self, method: str, path: str, headers, body: bytes) -> tuple:
+        now = time.time() + self.skew
+        refusal = (f"<Error><Code>RequestTimeTooSkewed</Code><Message>The difference between the request "
+                   f"time and the current time is too large.</Message><RequestTime>"
+                   f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}</RequestTime><ServerTime>"
+                   f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(now))}</ServerTime></Error>").encode()
+        return 403, "application/xml", refusal, {"Date": email.utils.formatdate(now, usegmt=True)}
 
 
 def test_doctor_clock_skew(moto):

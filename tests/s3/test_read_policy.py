@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from testkit.proxies.s3 import Shaping
 from tests import data
 from tests.s3 import datasets, probe
 from tests.s3.runner import probe_call, run
 from tests.s3.test_readahead import FIRST_RANGE, overlaps, ranges
-from testkit.proxies.s3 import Shaping
 
 pytestmark = pytest.mark.timeout(180)
 

@@ -18,10 +18,10 @@ import random
 
 import pytest
 
+from testkit.proxies.faults import Reset
 from tests.s3 import datasets, probe
 from tests.s3.checks import BAM, REGION, assert_read_bam, read_bam
 from tests.s3.runner import probe_call, run
-from testkit.proxies.faults import Reset
 
 pytestmark = pytest.mark.timeout(180)
 

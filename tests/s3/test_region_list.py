@@ -14,13 +14,13 @@ import re
 import pysam
 import pytest
 
+from testkit.proxies.faults import CutShort, first_attempts
+from testkit.proxies.s3 import Shaping
 from tests import data
 from tests.conftest import ROOT
 from tests.s3 import datasets, probe
 from tests.s3.runner import probe_call, run
 from tests.s3.test_readahead import ranges
-from testkit.proxies.faults import CutShort, first_attempts
-from testkit.proxies.s3 import Shaping
 
 pytestmark = pytest.mark.timeout(240)
 

@@ -10,9 +10,9 @@ import collections
 
 import pytest
 
+from testkit.proxies.faults import CutShort, first_attempts, Reset
 from tests.s3.checks import BAM, alignment_error, assert_raised, assert_read_bam, read_bam
 from tests.s3.runner import probe_call, run
-from testkit.proxies.faults import CutShort, first_attempts, Reset
 
 pytestmark = pytest.mark.timeout(120)
 

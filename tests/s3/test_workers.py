@@ -18,9 +18,9 @@ import pytest
 
 from tests.conftest import ROOT
 
+from testkit import stand_ins
 from tests.s3 import probe
 from tests.s3.runner import run
-from testkit import stand_ins
 
 pytestmark = pytest.mark.timeout(240)
 

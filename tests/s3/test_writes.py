@@ -9,10 +9,10 @@ import hashlib
 
 import pytest
 
-from tests.s3 import datasets
-from tests.s3.checks import alignment_error, assert_denied, assert_raised
 from testkit.proxies.faults import CorruptBody
 from testkit.proxies.s3 import Shaping
+from tests.s3 import datasets
+from tests.s3.checks import alignment_error, assert_denied, assert_raised
 from tests.s3.runner import probe_call, run
 
 pytestmark = pytest.mark.timeout(120)
