@@ -175,7 +175,7 @@ def seed_downloads(lock: Lock, directory: Path, downloads: Path = paths.DOWNLOAD
 
 # --- unpacking ------------------------------------------------------------
 
-def _extract(archive: Path, dest: Path, strip: int, subdir: str = "") -> None:
+def extract(archive: Path, dest: Path, strip: int, subdir: str = "") -> None:
     """Unpack `archive` into `dest`, dropping `strip` leading components and keeping only `subdir`."""
     prefix = PurePosixPath(subdir).parts if subdir else ()
     with tarfile.open(archive) as tar:
@@ -221,7 +221,7 @@ def prepare(lock: Lock, name: str) -> Path:
         return tree
     with steps.step(f"unpack {name} {src.version} into {tree.relative_to(paths.ROOT)}"):
         steps.fresh_dirs(tree)
-        _extract(archive, tree, root.strip_components, subdir)
+        extract(archive, tree, root.strip_components, subdir)
         for ov, ov_tree in overlays:
             target = tree / ov.into
             if target.exists():

@@ -32,10 +32,10 @@ def platforms(wheel: Path, prefix: str) -> list[tuple[int, int]]:
     return sorted({(int(m.group(1)), int(m.group(2))) for m in found if m})
 
 
-def find(folder: Path, project: str, interpreter: str, machine_: str | None = None,
+def find(folder: Path, project: str, interpreter: str, arch: str | None = None,
          version: str | None = None) -> list[Path]:
     """The wheels of `project` in folder for CPython `interpreter` (cp311: its own ABI too),
-    and for machine_ and version if given; sorted."""
+    and for the machine `arch` and `version` if given; sorted."""
     out = []
     for wheel in sorted(folder.glob("*.whl")):
         try:
@@ -46,7 +46,7 @@ def find(folder: Path, project: str, interpreter: str, machine_: str | None = No
             continue
         if not any(t.interpreter == interpreter and t.abi == interpreter for t in tags):
             continue
-        if machine_ and machine(wheel) != machine_:
+        if arch and machine(wheel) != arch:
             continue
         out.append(wheel)
     return out

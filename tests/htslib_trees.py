@@ -57,7 +57,7 @@ def unpatched_release(dest: Path) -> Path:
     lk = lock.load()
     for name, into in (("htslib-release", dest), ("htscodecs-release", dest / "htscodecs")):
         src = lk[name]
-        fetch._extract(fetch.download(src), into, src.strip_components)
+        fetch.extract(fetch.download(src), into, src.strip_components)
     return dest
 
 
