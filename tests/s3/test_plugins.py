@@ -16,17 +16,17 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pysam
 import pytest
 
 from recipe import htslib as htslib_step
 from tests.conftest import ROOT
 from tests.htslib_trees import native_dir
+from tests.s3 import htsfile_program
 from tests.s3.checks import BAM
+from tests.s3.htsfile_program import local_count
 
 pytestmark = pytest.mark.timeout(300)
 
-PROGRAM = Path(__file__).parent / "programs" / "htsfile_s3.c"
 CONFIGURATIONS = {
     "plugins": ["--enable-libcurl", "--enable-s3", "--enable-gcs", "--enable-plugins"],
     "without S3": ["--enable-libcurl", "--disable-s3", "--disable-gcs"],
@@ -48,7 +48,7 @@ def build(folder: Path, configure: list[str]) -> Path:
         step("./configure", "--disable-ref-cache", "--with-libdeflate", *configure)
         step("make", f"-j{os.cpu_count() or 2}", f"LIBS={htslib_step.STATIC_LIBS}", "lib-shared",
              *(["plugins"] if "--enable-plugins" in configure else []))
-        step("cc", "-o", "htsfile_s3", str(PROGRAM), "-I.", "-L.", "-lhts", "-Wl,-rpath," + str(tree))
+        step("cc", "-o", "htsfile_s3", str(htsfile_program.SOURCE), "-I.", "-L.", "-lhts", "-Wl,-rpath," + str(tree))
     return tree
 
 
@@ -59,16 +59,9 @@ def built(tmp_path_factory):
 
 
 def htsfile(tree: Path, env: dict, *args: str) -> dict[str, str]:
-    """The program's "name: value" lines, with the exit status as "status"."""
+    """The program built in tree, its plugins found there."""
     full = {**os.environ, **{k: v for k, v in env.items() if v is not None}, "HTS_PATH": str(tree)}
-    done = subprocess.run([str(tree / "htsfile_s3"), *args], env=full, capture_output=True, text=True, timeout=60)
-    lines = dict(line.split(": ", 1) for line in done.stdout.splitlines() if ": " in line)
-    return {**lines, "status": str(done.returncode), "stderr": done.stderr}
-
-
-def local_count(path: Path, region: str | None = None) -> str:
-    with pysam.AlignmentFile(str(path)) as bam:
-        return str(bam.count(region=region) if region else sum(1 for _ in bam.fetch(until_eof=True)))
+    return htsfile_program.run(tree / "htsfile_s3", full, *args, timeout=60)
 
 
 def test_plugins_build_load_and_read_s3(built, moto, dataset):

@@ -19,20 +19,19 @@ unsanitized interpreter)."""
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
-import pysam
 import pytest
 
 from recipe import htslib as htslib_step
 from tests.htslib_trees import (SANITIZE, build, environment, make_check, pysams_copy_completed, run,
                                  sanitizer_reports, tail)
+from tests.s3 import htsfile_program
 from tests.s3.checks import BAM
+from tests.s3.htsfile_program import local_count
 
 pytestmark = pytest.mark.timeout(900)
 
-PROGRAM = Path(__file__).parent / "programs" / "htsfile_s3.c"
 RUNTIME = {"ASAN_OPTIONS": "detect_leaks=1", "UBSAN_OPTIONS": "print_stacktrace=1"}
 
 
@@ -48,7 +47,7 @@ def sanitized(tmp_path_factory):
     (work / "home").mkdir()
     log = work / "build.log"
     build(tree, "htslib", env, log)
-    program = ["cc", "-g", *SANITIZE, "-o", "htsfile_s3", str(PROGRAM), "-I.", "libhts.a",
+    program = ["cc", "-g", *SANITIZE, "-o", "htsfile_s3", str(htsfile_program.SOURCE), "-I.", "libhts.a",
                *env["LDFLAGS"].split(), *htslib_step.STATIC_LIBS.split()]
     assert run(program, tree, env, log, 240).returncode == 0, tail(log)
     return tree, env, log
@@ -68,31 +67,25 @@ def htsfile(tree: Path, env: dict, home: Path, *args: str) -> dict[str, str]:
     full = {**os.environ, **RUNTIME, "HOME": str(home), **{k: v for k, v in env.items() if v is not None}}
     for key in [k for k, v in env.items() if v is None]:
         full.pop(key, None)
-    done = subprocess.run([str(tree / "htsfile_s3"), *args], env=full, capture_output=True, text=True, timeout=120)
-    assert not sanitizer_reports(done.stderr), done.stderr[-4000:]
-    lines = dict(line.split(": ", 1) for line in done.stdout.splitlines() if ": " in line)
-    return {**lines, "status": str(done.returncode), "stderr": done.stderr}
-
-
-def count(path: Path, region: str | None = None) -> str:
-    with pysam.AlignmentFile(str(path)) as bam:
-        return str(bam.count(region=region) if region else sum(1 for _ in bam.fetch(until_eof=True)))
+    done = htsfile_program.run(tree / "htsfile_s3", full, *args)
+    assert not sanitizer_reports(done["stderr"]), done["stderr"][-4000:]
+    return done
 
 
 def test_s3_reads_writes_and_failures_under_the_sanitizers(sanitized, moto, dataset, tmp_path):
     tree = sanitized[0]
     home, env, local = Path(os.environ["HOME"]), moto.env(), dataset / "reads.bam"  # the test's fresh HOME
     whole = htsfile(tree, env, home, moto.url(BAM))
-    assert (whole["status"], whole["records"]) == ("0", count(local)), whole
+    assert (whole["status"], whole["records"]) == ("0", local_count(local)), whole
     for run_no in ("cold", "warm"):  # the index read, then from the index cache
         region = htsfile(tree, env, home, moto.url(BAM), "chr1:10000-12000")
-        assert (region["status"], region["records"]) == ("0", count(local, "chr1:10000-12000")), (run_no, region)
+        assert (region["status"], region["records"]) == ("0", local_count(local, "chr1:10000-12000")), (run_no, region)
 
     key = moto.scratch("copy.bam")
     copied = htsfile(tree, env, home, moto.url(BAM), moto.url(key))
-    assert (copied["status"], copied["records"]) == ("0", count(local)), copied
+    assert (copied["status"], copied["records"]) == ("0", local_count(local)), copied
     moto.client.download_file(moto.bucket, moto.key(key), str(tmp_path / "copy.bam"))
-    assert count(tmp_path / "copy.bam") == count(local)
+    assert local_count(tmp_path / "copy.bam") == local_count(local)
 
     missing = htsfile(tree, env, home, moto.url("data/no-such.bam"))
     assert missing["status"] == "1" and "NoSuchKey" in missing["open"] + missing["stderr"], missing
