@@ -59,14 +59,7 @@ def digest(kind: str, path: str, regions: list, **open_kw) -> dict[str, dict]:
 
 def digest_open(handle, kind: str, regions: list) -> dict[str, dict]:
     """digest() on a file already open."""
-    out = {}
-    for region in regions:
-        sha, n = hashlib.sha256(), 0
-        for record in _records(handle, kind, region):
-            sha.update(record.encode() + b"\n")
-            n += 1
-        out[region_name(region)] = {"records": n, "sha256": sha.hexdigest()}
-    return out
+    return {region_name(region): digest_records(_records(handle, kind, region)) for region in regions}
 
 
 def _text(record, kind: str) -> str:
@@ -87,6 +80,7 @@ def fetch_regions(kind: str, path: str, regions: list, **open_kw) -> list[str]:
 
 
 def digest_records(records) -> dict:
+    """The count of *records* (text) and a SHA-256 over them, a line each."""
     sha, n = hashlib.sha256(), 0
     for text in records:
         sha.update(text.encode() + b"\n")
@@ -151,10 +145,7 @@ def soak(kind: str, path: str, regions: list, queries: int, reopen_every: int, s
                     handle.close()
                 handle = OPENERS[kind](path)
             region = tuple(regions[i % len(regions)])
-            sha = hashlib.sha256()
-            for record in _records(handle, kind, region):
-                sha.update(record.encode() + b"\n")
-            answers.setdefault(region_name(region), set()).add(sha.hexdigest())
+            answers.setdefault(region_name(region), set()).add(digest_records(_records(handle, kind, region))["sha256"])
             if (i + 1) % sample_every == 0:
                 samples.append({"queries": i + 1, **_process_usage()})
     finally:
