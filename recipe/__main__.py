@@ -89,8 +89,8 @@ def main(argv: list[str] | None = None) -> int:
             stage.stage(args.dest, args.python, opts)
         elif args.command == "wheel":
             from . import interpreters, options, wheel
-            options.parse_command_line(args.config_settings)  # checked before any interpreter is resolved
-            settings = dict(setting.split("=", 1) for setting in args.config_settings)
+            settings = options.command_line_settings(args.config_settings)
+            options.parse_config_settings(settings)  # checked before any interpreter is resolved
             for python in interpreters.resolve(args.python) if args.python else [sys.executable]:
                 wheel.build(python, settings)
         elif args.command == "licenses":

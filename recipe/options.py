@@ -83,21 +83,22 @@ def _text(value) -> str:
 FIELDS = {_key(f): f for f in dataclasses.fields(Options)}
 
 
-def _check(where: str, key: str, value):
-    """`value` as option `key` takes it, or a RecipeError naming `where` it came from."""
-    field = FIELDS[key]
+def _check(where: str, key: str, value, name: str | None = None):
+    """`value` as option `key` takes it, or a RecipeError naming `where` it came from
+    (and the option as `name` spells it there: default, the key)."""
+    field, name = FIELDS[key], name or key
     default = field.default
     if isinstance(default, tuple):
         if not (isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)):
-            raise RecipeError(f"{where} {key} must be a list of strings")
+            raise RecipeError(f"{where} {name} must be a list of strings")
         return tuple(value)
     if not isinstance(value, type(default)) or isinstance(value, bool) != isinstance(default, bool):
-        raise RecipeError(f"{where} {key} must be a {type(default).__name__}, got {value!r}")
+        raise RecipeError(f"{where} {name} must be a {type(default).__name__}, got {value!r}")
     choices = field.metadata["choices"]
     if choices and value not in choices:
-        raise RecipeError(f"{where} {key} must be {', '.join(choices[:-1])} or {choices[-1]}, got {value!r}")
+        raise RecipeError(f"{where} {name} must be {', '.join(choices[:-1])} or {choices[-1]}, got {value!r}")
     if key == "build-revision" and value < 1:
-        raise RecipeError(f"{where} {key} must be >= 1, got {value}")
+        raise RecipeError(f"{where} {name} must be >= 1, got {value}")
     return value
 
 
@@ -127,12 +128,13 @@ def parse_config_settings(settings: Mapping) -> dict[str, object]:
             value = int(text)
         else:
             value = text
-        values[key] = _check(where, key, value)
+        values[key] = _check("config setting", key, value, CONFIG_SETTING_PREFIX + key)
     return values
 
 
-def parse_command_line(pairs: Iterable[str]) -> dict[str, object]:
-    """`-C pysam-s3.<key>=<value>` arguments of `python -m recipe`, as parse_config_settings takes them."""
+def command_line_settings(pairs: Iterable[str]) -> dict[str, str | list[str]]:
+    """`-C pysam-s3.<key>=<value>` arguments of `python -m recipe` as PEP 517 config settings
+    (a key given twice holds a list, which parse_config_settings() refuses, as pip would)."""
     settings: dict[str, str | list[str]] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
@@ -140,8 +142,13 @@ def parse_command_line(pairs: Iterable[str]) -> dict[str, object]:
             raise RecipeError(f"-C {pair}: expected {CONFIG_SETTING_PREFIX}<key>=<value>")
         if not key.startswith(CONFIG_SETTING_PREFIX):
             raise RecipeError(f"-C {pair}: the recipe takes only {CONFIG_SETTING_PREFIX}* settings")
-        settings[key] = [settings[key], value] if key in settings else value  # twice: refused as pip's would be
-    return parse_config_settings(settings)
+        settings[key] = [settings[key], value] if key in settings else value
+    return settings
+
+
+def parse_command_line(pairs: Iterable[str]) -> dict[str, object]:
+    """`-C pysam-s3.<key>=<value>` arguments of `python -m recipe` as typed option values."""
+    return parse_config_settings(command_line_settings(pairs))
 
 
 def overrides_json(overrides: Mapping[str, object]) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from packaging.version import Version
 
@@ -78,8 +80,8 @@ def test_overrides_come_last_in_the_chain_and_are_checked():
         options.load(overrides={"compiler": "gcc"})
     with pytest.raises(RecipeError, match="build-revision must be >= 1, got 0"):
         options.load(overrides={"build-revision": 0})
-    json = options.overrides_json({"required-features": ("S3",), "build-revision": 7})
-    assert options.load(overrides=__import__("json").loads(json)).required_features == ("S3",)
+    serialized = options.overrides_json({"required-features": ("S3",), "build-revision": 7})
+    assert options.load(overrides=json.loads(serialized)).required_features == ("S3",)
 
 
 @pytest.mark.unit
@@ -97,10 +99,10 @@ def test_the_docs_table_is_the_one_the_model_generates():
     """docs/building.md's options table cannot drift: regenerate it with
     `python -m recipe options --markdown` when an option changes."""
     from tests.conftest import ROOT
-    docs = (ROOT / "docs" / "building.md").read_text()
-    assert options.markdown_table() in docs, "docs/building.md: paste `python -m recipe options --markdown`"
+    docs, table = (ROOT / "docs" / "building.md").read_text(), options.markdown_table()
+    assert table in docs, "docs/building.md: paste `python -m recipe options --markdown`"
     for key in options.FIELDS:
-        assert f"| `{key}` |" in options.markdown_table()
+        assert f"| `{key}` |" in table
 
 
 BACKEND_METADATA = """
