@@ -14,7 +14,7 @@ from pathlib import Path
 from . import cross, paths, process, steps, venvs, wheelnames
 from .errors import RecipeError
 from .lock import Lock
-from .target import Target, host_libc
+from .target import Target
 
 # installed next to pysam in every test venv
 REQUIREMENTS = tuple(paths.REQUIREMENTS / name for name in ("test.txt", "release.txt", "bench.txt"))
@@ -103,7 +103,7 @@ def install_s3rver() -> None:
 
 def run_pytest(python: str, flavour: str, lock: Lock, args: list[str], arch: str | None = None) -> int:
     """pytest in a test venv; arch: another machine's, our wheel for it under qemu."""
-    if arch and Target(arch, host_libc()).other_machine:
+    if arch and Target.of(arch, "auto").other_machine:
         if flavour != "ours":
             raise RecipeError(f"--arch {arch} tests our wheel only, not {flavour} pysam")
         exe = create_cross(python, arch)
