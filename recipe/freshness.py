@@ -178,7 +178,8 @@ def check_source(src: Source, archive: Archive, bundled: bool) -> Row:
             problems.append(f"cannot read {suite}: {redact.text(f'{type(e).__name__}: {e}')}")
             continue
         security += [f"{suite} {v}" for v in versions]
-        reasons += [f"{suite} {v} has {why}" for v in versions if (why := behind(d["version"], v))]
+        reasons += [f"{suite} {v} has {why}{_when_pinnable(archive, suite, d['package'], v)}"
+                    for v in versions if (why := behind(d["version"], v))]
     if reasons:
         return Row(src.name, src.version, offered, security, "BEHIND: " + "; ".join(reasons), failed=bundled)
     if problems:
@@ -186,6 +187,13 @@ def check_source(src: Source, archive: Archive, bundled: bool) -> Row:
     newer = [o for o in offered if o.split(" ")[0] != "none" and _newer_upstream(o.split(" ")[0], deb, src)]
     verdict = "ok" + (f" (a newer release is offered: {', '.join(newer)})" if newer else "")
     return Row(src.name, src.version, offered, security, verdict, failed=False)
+
+
+def _when_pinnable(archive: Archive, suite: str, package: str, version: str) -> str:
+    """Whether the fix can be pinned today: an index can name a tarball its archive does not serve yet."""
+    if archive.served(suite, package, version):
+        return " (served: pin it)"
+    return ", whose tarball the archive does not serve yet: pin it the day it does"
 
 
 def _newer_upstream(offered: str, deb: Route, src: Source) -> bool:

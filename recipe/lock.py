@@ -38,16 +38,19 @@ class Route:
         if self.kind == "pypi":
             return f"https://pypi.org/project/{self.pypi}/"
         d = dict(self.debian)
-        return debian_pool_url(d["package"], d["file"])
+        return debian_pool_url(d["suite"], d["package"], d["file"])
 
 
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
 DEBIAN_SECURITY_MIRROR = "http://deb.debian.org/debian-security"
 
 
-def debian_pool_url(package: str, file: str) -> str:
-    """Where Debian's archive keeps a source package's files (the same place apt-get source reads)."""
+def debian_pool_url(suite: str, package: str, file: str) -> str:
+    """Where Debian's archive keeps a source package's files (the same place apt-get source reads):
+    a security suite's are in the security archive, under pool/updates."""
     prefix = package[:4] if package.startswith("lib") else package[0]
+    if suite.endswith("-security"):
+        return f"{DEBIAN_SECURITY_MIRROR}/pool/updates/main/{prefix}/{package}/{file}"
     return f"{DEBIAN_MIRROR}/pool/main/{prefix}/{package}/{file}"
 
 

@@ -30,7 +30,7 @@ class FakeDebian:
     def add(self, suite: str, package: str, version: str, orig: str, served: bool = True) -> None:
         self.suites.setdefault(suite, []).append((package, version, orig))
         if served:
-            pool = self.root / lock_mod.debian_pool_url(package, orig).removeprefix(lock_mod.DEBIAN_MIRROR + "/")
+            pool = self.root / pool_path(suite, package, orig)
             pool.parent.mkdir(parents=True, exist_ok=True)
             pool.write_bytes(b"tarball")
 
@@ -38,7 +38,7 @@ class FakeDebian:
         for suite, entries in self.suites.items():
             paragraphs = []
             for package, version, orig in entries:
-                directory = lock_mod.debian_pool_url(package, orig).removeprefix(lock_mod.DEBIAN_MIRROR + "/")
+                directory = pool_path(suite, package, orig)
                 dsc = f"{package}_{version.split(':')[-1]}.dsc"
                 paragraphs.append(
                     f"Package: {package}\nVersion: {version}\nDirectory: {directory.rsplit('/', 1)[0]}\n"
@@ -47,6 +47,14 @@ class FakeDebian:
             index = self.root / "dists" / suite / "main" / "source" / "Sources.xz"
             index.parent.mkdir(parents=True, exist_ok=True)
             index.write_bytes(lzma.compress("\n".join(paragraphs).encode()))
+
+
+def pool_path(suite: str, package: str, orig: str) -> str:
+    """Where in its archive a suite keeps a tarball, as the lock's routes address it."""
+    url = lock_mod.debian_pool_url(suite, package, orig)
+    base = lock_mod.DEBIAN_SECURITY_MIRROR if suite.endswith("-security") else lock_mod.DEBIAN_MIRROR
+    assert url.startswith(base + "/"), url
+    return url.removeprefix(base + "/")
 
 
 def debian_route(src: lock_mod.Source) -> dict:
@@ -135,9 +143,35 @@ def test_a_pin_behind_a_security_release_fails_the_check_and_is_named(archives, 
 
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert ("BEHIND: trixie-security 5.8.1-1+deb13u2 has fixes on top of 5.8.1 (revision 5.8.1-1+deb13u2)"
-            in proc.stdout)
+            " (served: pin it)" in proc.stdout)
     assert "5.8.9-1 (sid, not on the mirror yet)" in proc.stdout
     assert "check-pins: xz must be updated before a release" in proc.stderr
+
+
+@pytest.mark.timeout(120)
+def test_a_fix_whose_tarball_is_not_served_yet_is_named_as_not_pinnable_yet(archives):
+    main, security, _ = archives
+    real = _mirror_the_real_lock(main)
+    security.add("trixie-security", "openssl", "9.9.9-1~deb13u1", "openssl_9.9.9.orig.tar.gz", served=False)
+    security.suites.setdefault("bookworm-security", [])
+
+    proc = serve_and_check(archives)
+
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert f"openssl {real['openssl'].version}\n" in proc.stdout
+    assert ("BEHIND: trixie-security 9.9.9-1~deb13u1 has a newer upstream release (9.9.9), whose tarball "
+            "the archive does not serve yet: pin it the day it does" in proc.stdout)
+    assert "check-pins: openssl must be updated before a release" in proc.stderr
+
+
+def test_a_security_suite_route_fetches_from_the_security_archive():
+    route = lock_mod.Route("debian", debian=tuple(sorted(dict(
+        suite="trixie-security", package="openssl", version="3.5.10-1~deb13u1",
+        file="openssl_3.5.10.orig.tar.gz").items())))
+    assert route.address() == ("http://deb.debian.org/debian-security/pool/updates/main/o/openssl/"
+                               "openssl_3.5.10.orig.tar.gz")
+    assert lock_mod.debian_pool_url("trixie", "libdeflate", "f.tar.gz") == (
+        "http://deb.debian.org/debian/pool/main/libd/libdeflate/f.tar.gz")
 
 
 @pytest.mark.timeout(120)
