@@ -47,10 +47,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     kputsn((const char *) data, size, &body);
     if (!body.s) kputs("", &body);
 
-    s3_explain_failure(&fp, statuses[selector % (sizeof(statuses)
-                                                 / sizeof(statuses[0]))],
+    // (an S3 answer is explained from its status and body: no handle)
+    s3_explain_failure(&fp, NULL, NULL,
+                       statuses[selector % (sizeof(statuses)
+                                            / sizeof(statuses[0]))],
                        &body, CURLE_HTTP_RETURNED_ERROR);
-    s3_explain_failure(&fp, 200, &body, CURLE_OK);
+    s3_explain_failure(&fp, NULL, NULL, 200, &body, CURLE_OK);
     get_upload_id(&fp, &body);
     // (last: it cuts the header at the region's end)
     redirect_endpoint(&fp, &body);
