@@ -75,7 +75,7 @@ class Archive:
     def _read(self, suite: str) -> dict[str, dict[str, str]]:
         from debian.deb822 import Sources
 
-        base = self.security_mirror if suite.endswith("-security") else self.mirror
+        base = lock_mod.debian_archive(suite, self.mirror, self.security_mirror)
         url = f"{base}/dists/{suite}/main/source/Sources.xz"
         with urllib.request.urlopen(fetch.request(url), timeout=fetch.TIMEOUT) as resp:
             text = lzma.decompress(resp.read())

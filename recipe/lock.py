@@ -45,13 +45,25 @@ DEBIAN_MIRROR = "http://deb.debian.org/debian"
 DEBIAN_SECURITY_MIRROR = "http://deb.debian.org/debian-security"
 
 
-def debian_pool_url(suite: str, package: str, file: str) -> str:
-    """Where Debian's archive keeps a source package's files (the same place apt-get source reads):
-    a security suite's are in the security archive, under pool/updates."""
+def is_security_suite(suite: str) -> bool:
+    return suite.endswith("-security")
+
+
+def debian_archive(suite: str, mirror: str = DEBIAN_MIRROR, security_mirror: str = DEBIAN_SECURITY_MIRROR) -> str:
+    """Which of Debian's two archives serves a suite: a security suite's is the security archive."""
+    return security_mirror if is_security_suite(suite) else mirror
+
+
+def debian_pool_path(suite: str, package: str, file: str) -> str:
+    """Where in its archive a suite keeps a source package's file (the place apt-get source reads):
+    the security archive keeps its pool under pool/updates."""
     prefix = package[:4] if package.startswith("lib") else package[0]
-    if suite.endswith("-security"):
-        return f"{DEBIAN_SECURITY_MIRROR}/pool/updates/main/{prefix}/{package}/{file}"
-    return f"{DEBIAN_MIRROR}/pool/main/{prefix}/{package}/{file}"
+    pool = "pool/updates/main" if is_security_suite(suite) else "pool/main"
+    return f"{pool}/{prefix}/{package}/{file}"
+
+
+def debian_pool_url(suite: str, package: str, file: str) -> str:
+    return f"{debian_archive(suite)}/{debian_pool_path(suite, package, file)}"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -30,7 +30,7 @@ class FakeDebian:
     def add(self, suite: str, package: str, version: str, orig: str, served: bool = True) -> None:
         self.suites.setdefault(suite, []).append((package, version, orig))
         if served:
-            pool = self.root / pool_path(suite, package, orig)
+            pool = self.root / lock_mod.debian_pool_path(suite, package, orig)
             pool.parent.mkdir(parents=True, exist_ok=True)
             pool.write_bytes(b"tarball")
 
@@ -38,7 +38,7 @@ class FakeDebian:
         for suite, entries in self.suites.items():
             paragraphs = []
             for package, version, orig in entries:
-                directory = pool_path(suite, package, orig)
+                directory = lock_mod.debian_pool_path(suite, package, orig)
                 dsc = f"{package}_{version.split(':')[-1]}.dsc"
                 paragraphs.append(
                     f"Package: {package}\nVersion: {version}\nDirectory: {directory.rsplit('/', 1)[0]}\n"
@@ -47,14 +47,6 @@ class FakeDebian:
             index = self.root / "dists" / suite / "main" / "source" / "Sources.xz"
             index.parent.mkdir(parents=True, exist_ok=True)
             index.write_bytes(lzma.compress("\n".join(paragraphs).encode()))
-
-
-def pool_path(suite: str, package: str, orig: str) -> str:
-    """Where in its archive a suite keeps a tarball, as the lock's routes address it."""
-    url = lock_mod.debian_pool_url(suite, package, orig)
-    base = lock_mod.DEBIAN_SECURITY_MIRROR if suite.endswith("-security") else lock_mod.DEBIAN_MIRROR
-    assert url.startswith(base + "/"), url
-    return url.removeprefix(base + "/")
 
 
 def debian_route(src: lock_mod.Source) -> dict:

@@ -23,7 +23,6 @@ from tests.conftest import ROOT
 from tests.htslib_trees import native_dir
 from tests.s3 import htsfile_program
 from tests.s3.checks import BAM
-from tests.s3.htsfile_program import local_count
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -73,10 +72,10 @@ def test_plugins_build_load_and_read_s3(built, moto, dataset):
     env = moto.env()
     whole = htsfile(tree, env, moto.url(BAM))
     assert (whole["status"], whole["endpoint"], whole["records"]) == (
-        "0", moto.endpoint_url, local_count(dataset / "reads.bam")), whole
+        "0", moto.endpoint_url, htsfile_program.local_count(dataset / "reads.bam")), whole
     assert whole["format"].startswith("BAM version 1 compressed sequence data"), whole
     region = htsfile(tree, env, moto.url(BAM), "chr1:10000-12000")
-    assert (region["status"], region["records"]) == ("0", local_count(dataset / "reads.bam", "chr1:10000-12000"))
+    assert (region["status"], region["records"]) == ("0", htsfile_program.local_count(dataset / "reads.bam", "chr1:10000-12000"))
 
 
 def test_without_s3_the_functions_say_so(built, moto):
