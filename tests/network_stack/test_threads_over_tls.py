@@ -1,5 +1,5 @@
-"""Threads over TLS (htslib 0025): connection caches are held by one thread
-at a time, the read hint and the process-wide state are under locks, and
+"""Threads over TLS (htslib 0020 and 0025): connection caches are held by one
+thread at a time, the read hint and the process-wide state are under locks, and
 fork() finds no lock held. Many threads open, read and close S3 objects over
 https at once while BGZF reader threads (threads=4) read others; a process
 forks while its threads are inside the S3 backend. `make sanitize` runs
