@@ -146,8 +146,9 @@ def test_regions_through_a_bgzf_reader_thread_cost_a_request_each(s3rver, big_on
     gets = [(r["range"], r["bytes"]) for r in seen["log"] if r["method"] == "GET" and r["path"].endswith("big.bam")]
     # the open's four (the header in growing ranges, the EOF block), one per
     # region, and one more for each of the first few while the reader
-    # thread's read-ahead is learnt (without 0037: about three per region)
-    assert len(gets) <= len(regions) + 10, gets
+    # thread's read-ahead is learnt, as many as its timing makes them (66 to
+    # 72 GETs in all measured; without 0037: 181, about three per region)
+    assert len(gets) <= 3 * len(regions) // 2, gets
 
 
 @pytest.fixture
